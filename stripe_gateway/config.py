@@ -1,0 +1,73 @@
+"""Settings from the environment: the one place where environment variable names live.
+
+Every field below is read from the upper-case variable of the same name (for example
+`stripe_api_key` from `STRIPE_API_KEY`). The README's configuration table lists them.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Annotated
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+CommaList = Annotated[tuple[str, ...], NoDecode]
+
+STRIPE_DEFAULT_API_BASE = "https://api.stripe.com"
+
+
+class ConfigError(Exception):
+    """A missing or malformed setting; its message is one line, fit to print at start-up."""
+
+
+class Settings(BaseSettings):
+    """The gateway's configuration."""
+
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    # Stripe
+    stripe_api_key: SecretStr = SecretStr("")
+    stripe_api_base: str = STRIPE_DEFAULT_API_BASE
+    stripe_search_enabled: bool = True
+    stripe_max_network_retries: int = Field(default=2, ge=0, le=10)
+    stripe_timeout_seconds: float = Field(default=20.0, gt=0)
+
+    # Contacts
+    database_url: str = "sqlite+aiosqlite:///./stripe-gateway.sqlite3"
+    contact_custom_data_max_bytes: int = Field(default=32 * 1024, gt=0)
+
+    # Matching
+    match_public_domains_add: CommaList = ()
+    match_public_domains_remove: CommaList = ()
+
+    @field_validator("match_public_domains_add", "match_public_domains_remove", mode="before")
+    @classmethod
+    def _split_comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip().lower() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("stripe_api_base")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @cached_property
+    def stripe_livemode(self) -> bool:
+        """True for a live key (`sk_live_`, `rk_live_`)."""
+        return "_live_" in self.stripe_api_key.get_secret_value()[:8]
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment, raising ConfigError with a one-line reason."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']).upper() or 'settings'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigError(f"invalid configuration: {problems}") from None
