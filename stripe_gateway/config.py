@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     stripe_search_enabled: bool = True
     stripe_max_network_retries: int = Field(default=2, ge=0, le=10)
     stripe_timeout_seconds: float = Field(default=20.0, gt=0)
+    stripe_rate_limit_retries: int = Field(default=3, ge=0, le=10)
 
     # Contacts
     database_url: str = "sqlite+aiosqlite:///./stripe-gateway.sqlite3"

@@ -1,0 +1,131 @@
+"""Every Stripe request the gateway makes, one method per kind, returning records.
+
+Errors come out as the gateway's typed `StripeFailure`s; a 429 that the SDK did not retry
+is retried here with exponential backoff before it becomes `StripeRateLimited`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
+from typing import Any, TypeVar
+
+import stripe
+
+from stripe_gateway.config import Settings
+from stripe_gateway.errors import NotFound
+from stripe_gateway.records import Charge, Customer, Product, Subscription
+from stripe_gateway.stripe_api import convert
+from stripe_gateway.stripe_api.client import StripeConnection, is_resource_missing, translate_error
+
+T = TypeVar("T")
+
+PAGE_LIMIT = 100
+# Searches over many duplicates or a large domain stop after this many pages.
+MAX_SEARCH_PAGES = 10
+RATE_LIMIT_BASE_DELAY = 0.25
+
+
+class StripeReader:
+    """Read-only access to the Stripe objects the gateway shows."""
+
+    def __init__(self, settings: Settings, connection: StripeConnection | None = None) -> None:
+        self._settings = settings
+        self._connection = connection or StripeConnection(settings)
+        self._v1 = self._connection.client.v1
+
+    async def aclose(self) -> None:
+        await self._connection.aclose()
+
+    async def _call(self, request: Callable[[], Awaitable[T]]) -> T:
+        attempts = self._settings.stripe_rate_limit_retries + 1
+        for attempt in range(attempts):
+            try:
+                return await request()
+            except stripe.RateLimitError as exc:
+                if attempt + 1 == attempts:
+                    raise translate_error(exc) from None
+                delay = RATE_LIMIT_BASE_DELAY * 2**attempt
+                await asyncio.sleep(delay + random.uniform(0, delay))
+            except stripe.StripeError as exc:
+                if is_resource_missing(exc):
+                    raise NotFound("no such Stripe object") from None
+                raise translate_error(exc) from None
+        raise AssertionError("unreachable")
+
+    async def customer(self, customer_id: str) -> Customer | None:
+        """A customer with its current subscriptions; None when Stripe has no such id."""
+        try:
+            obj = await self._call(
+                lambda: self._v1.customers.retrieve_async(
+                    customer_id, params={"expand": ["subscriptions"]}
+                )
+            )
+        except NotFound:
+            return None
+        return convert.customer(obj.to_dict())
+
+    async def search_customers(self, query: str) -> list[Customer]:
+        """All customers matching a search query (up to MAX_SEARCH_PAGES pages)."""
+        found: list[Customer] = []
+        page: str | None = None
+        for _ in range(MAX_SEARCH_PAGES):
+            params: Any = {
+                "query": query,
+                "limit": PAGE_LIMIT,
+                "expand": ["data.subscriptions"],
+            }
+            if page:
+                params["page"] = page
+            result = await self._call(partial(self._v1.customers.search_async, params=params))
+            found.extend(convert.customer(c.to_dict()) for c in result.data)
+            page = result.next_page
+            if not result.has_more or not page:
+                break
+        return found
+
+    async def list_customers_by_email(self, email: str) -> list[Customer]:
+        """Customers whose email is exactly `email` (case-sensitive, consistent, no lag)."""
+        result = await self._call(
+            lambda: self._v1.customers.list_async(
+                params={"email": email, "limit": PAGE_LIMIT, "expand": ["data.subscriptions"]}
+            )
+        )
+        return [convert.customer(c.to_dict()) for c in result.data]
+
+    async def search_charges(self, query: str) -> tuple[list[Charge], bool]:
+        """The first page of charges for a search query, and whether there are more."""
+        result = await self._call(
+            lambda: self._v1.charges.search_async(params={"query": query, "limit": PAGE_LIMIT})
+        )
+        return [convert.charge(c.to_dict()) for c in result.data], bool(result.has_more)
+
+    async def list_charges(
+        self, customer_id: str, limit: int, starting_after: str | None
+    ) -> tuple[list[Charge], bool]:
+        """A page of one customer's charges, newest first, and whether there are more."""
+        params: Any = {"customer": customer_id, "limit": limit}
+        if starting_after:
+            params["starting_after"] = starting_after
+        result = await self._call(lambda: self._v1.charges.list_async(params=params))
+        return [convert.charge(c.to_dict()) for c in result.data], bool(result.has_more)
+
+    async def list_subscriptions(self, customer_id: str) -> list[Subscription]:
+        """All of a customer's subscriptions, ended ones included (up to one page of 100)."""
+        result = await self._call(
+            lambda: self._v1.subscriptions.list_async(
+                params={"customer": customer_id, "status": "all", "limit": PAGE_LIMIT}
+            )
+        )
+        return [convert.subscription(s.to_dict()) for s in result.data]
+
+    async def list_products(self, product_ids: Sequence[str]) -> list[Product]:
+        """Products by id, up to 100 in one request."""
+        result = await self._call(
+            lambda: self._v1.products.list_async(
+                params={"ids": list(product_ids), "limit": PAGE_LIMIT}
+            )
+        )
+        return [convert.product(p.to_dict()) for p in result.data]
