@@ -32,7 +32,7 @@ ID, EMAIL, DOMAIN, NONE = (
     MatchMethod.DOMAIN,
     MatchMethod.NONE,
 )
-O = StepOutcome
+Out = StepOutcome
 
 
 def customer(
@@ -121,7 +121,7 @@ async def test_customer_id_found_matches_without_further_lookups() -> None:
     assert result.customer is not None and result.customer.id == "cus_1"
     assert result.alternatives == ()
     assert result.error is None
-    assert outcomes(result) == [(ID, O.MATCHED)]
+    assert outcomes(result) == [(ID, Out.MATCHED)]
     assert lookup.calls == [("id", "cus_1")]
 
 
@@ -143,7 +143,7 @@ async def test_unknown_customer_id_falls_through_to_email_with_not_found_in_trai
     result = await match(lookup, "ann@acme.com", {"stripeCustomerId": "cus_gone"})
     assert result.method is EMAIL
     assert result.customer is not None and result.customer.id == "cus_2"
-    assert outcomes(result) == [(ID, O.NOT_FOUND), (EMAIL, O.MATCHED)]
+    assert outcomes(result) == [(ID, Out.NOT_FOUND), (EMAIL, Out.MATCHED)]
     assert result.trail[0].detail == "no Stripe customer cus_gone"
     assert lookup.calls == [("id", "cus_gone"), ("email", "ann@acme.com")]
 
@@ -153,7 +153,7 @@ async def test_deleted_customer_id_falls_through_to_email_with_deleted_in_trail(
     result = await match(lookup, "ann@acme.com", {"stripeCustomerId": "cus_1"})
     assert result.method is EMAIL
     assert result.customer is not None and result.customer.id == "cus_2"
-    assert outcomes(result) == [(ID, O.DELETED), (EMAIL, O.MATCHED)]
+    assert outcomes(result) == [(ID, Out.DELETED), (EMAIL, Out.MATCHED)]
     assert result.trail[0].detail == "customer cus_1 is deleted"
 
 
@@ -167,7 +167,7 @@ async def test_absent_or_blank_customer_id_is_skipped_no_value(
 ) -> None:
     lookup = FakeLookup([customer("cus_2", "ann@acme.com")])
     result = await match(lookup, "ann@acme.com", custom_data)
-    assert outcomes(result) == [(ID, O.SKIPPED_NO_VALUE), (EMAIL, O.MATCHED)]
+    assert outcomes(result) == [(ID, Out.SKIPPED_NO_VALUE), (EMAIL, Out.MATCHED)]
     assert lookup.calls == [("email", "ann@acme.com")]
 
 
@@ -194,7 +194,7 @@ async def test_absent_or_blank_customer_id_is_skipped_no_value(
 async def test_invalid_customer_id_is_skipped_and_never_sent_to_stripe(value: object) -> None:
     lookup = FakeLookup([customer("cus_1"), customer("cus_2", "ann@acme.com")])
     result = await match(lookup, "ann@acme.com", {"stripeCustomerId": value})
-    assert outcomes(result) == [(ID, O.SKIPPED_INVALID), (EMAIL, O.MATCHED)]
+    assert outcomes(result) == [(ID, Out.SKIPPED_INVALID), (EMAIL, Out.MATCHED)]
     assert result.trail[0].detail
     assert "stripeCustomerId" in result.trail[0].detail
     assert [kind for kind, _ in lookup.calls] == ["email"]
@@ -237,7 +237,7 @@ async def test_deleted_customers_never_match_by_email() -> None:
     lookup = FakeLookup([customer("cus_1", "ann@acme.com", deleted=True)])
     result = await match(lookup, "ann@acme.com")
     assert result.method is NONE
-    assert outcomes(result)[1] == (EMAIL, O.NOT_FOUND)
+    assert outcomes(result)[1] == (EMAIL, Out.NOT_FOUND)
     assert "deleted" in (result.trail[1].detail or "")
 
 
@@ -257,9 +257,9 @@ async def test_email_miss_falls_through_to_domain() -> None:
     assert result.method is DOMAIN
     assert result.customer is not None and result.customer.id == "cus_1"
     assert outcomes(result) == [
-        (ID, O.SKIPPED_NO_VALUE),
-        (EMAIL, O.NOT_FOUND),
-        (DOMAIN, O.MATCHED),
+        (ID, Out.SKIPPED_NO_VALUE),
+        (EMAIL, Out.NOT_FOUND),
+        (DOMAIN, Out.MATCHED),
     ]
     assert lookup.calls == [("email", "ann@acme.com"), ("domain", "acme.com")]
 
@@ -302,7 +302,7 @@ async def test_domain_must_match_exactly_not_parent_or_child(other: str) -> None
     lookup = FakeLookup([customer("cus_other", other)])
     result = await match(lookup, "ann@acme.com")
     assert result.method is NONE, other
-    assert outcomes(result)[2] == (DOMAIN, O.NOT_FOUND)
+    assert outcomes(result)[2] == (DOMAIN, Out.NOT_FOUND)
     assert lookup.calls[-1] == ("domain", "acme.com")
 
 
@@ -335,7 +335,7 @@ async def test_deleted_customers_never_match_by_domain() -> None:
     lookup = FakeLookup([customer("cus_1", "bob@acme.com", deleted=True)])
     result = await match(lookup, "ann@acme.com")
     assert result.method is NONE
-    assert outcomes(result)[2] == (DOMAIN, O.NOT_FOUND)
+    assert outcomes(result)[2] == (DOMAIN, Out.NOT_FOUND)
 
 
 @pytest.mark.parametrize("email", ["ann@gmail.com", "ann@GMail.COM", "ann@hotmail.com"])
@@ -344,9 +344,9 @@ async def test_public_provider_domain_is_skipped(email: str) -> None:
     result = await match(lookup, email)
     assert result.method is NONE
     assert outcomes(result) == [
-        (ID, O.SKIPPED_NO_VALUE),
-        (EMAIL, O.NOT_FOUND),
-        (DOMAIN, O.SKIPPED_PUBLIC_DOMAIN),
+        (ID, Out.SKIPPED_NO_VALUE),
+        (EMAIL, Out.NOT_FOUND),
+        (DOMAIN, Out.SKIPPED_PUBLIC_DOMAIN),
     ]
     assert [kind for kind, _ in lookup.calls] == ["email"]
 
@@ -358,7 +358,7 @@ async def test_public_domains_add_and_remove_settings_change_the_domain_step() -
     assert on_gmail.method is DOMAIN
     assert on_gmail.customer is not None and on_gmail.customer.id == "cus_1"
     on_acme = await match(lookup, "ann@acme.com", settings=settings)
-    assert outcomes(on_acme)[2] == (DOMAIN, O.SKIPPED_PUBLIC_DOMAIN)
+    assert outcomes(on_acme)[2] == (DOMAIN, Out.SKIPPED_PUBLIC_DOMAIN)
 
 
 async def test_search_disabled_domain_step_unavailable() -> None:
@@ -368,9 +368,9 @@ async def test_search_disabled_domain_step_unavailable() -> None:
     assert result.method is NONE
     assert result.error is None  # not an error: the account has no Search
     assert outcomes(result) == [
-        (ID, O.SKIPPED_NO_VALUE),
-        (EMAIL, O.NOT_FOUND),
-        (DOMAIN, O.UNAVAILABLE),
+        (ID, Out.SKIPPED_NO_VALUE),
+        (EMAIL, Out.NOT_FOUND),
+        (DOMAIN, Out.UNAVAILABLE),
     ]
     assert result.trail[2].detail == SEARCH_UNAVAILABLE
     assert [kind for kind, _ in lookup.calls] == ["email"]
@@ -393,7 +393,11 @@ async def test_nothing_matched_gives_method_none_with_every_step_in_trail() -> N
     assert result.customer is None
     assert result.alternatives == ()
     assert result.error is None
-    assert outcomes(result) == [(ID, O.NOT_FOUND), (EMAIL, O.NOT_FOUND), (DOMAIN, O.NOT_FOUND)]
+    assert outcomes(result) == [
+        (ID, Out.NOT_FOUND),
+        (EMAIL, Out.NOT_FOUND),
+        (DOMAIN, Out.NOT_FOUND),
+    ]
     assert all(step.detail for step in result.trail)
 
 
@@ -458,9 +462,9 @@ async def test_repeated_candidate_is_counted_once() -> None:
 @pytest.mark.parametrize(
     ("failing", "expected"),
     [
-        ("id", [(ID, O.UNAVAILABLE)]),
-        ("email", [(ID, O.NOT_FOUND), (EMAIL, O.UNAVAILABLE)]),
-        ("domain", [(ID, O.NOT_FOUND), (EMAIL, O.NOT_FOUND), (DOMAIN, O.UNAVAILABLE)]),
+        ("id", [(ID, Out.UNAVAILABLE)]),
+        ("email", [(ID, Out.NOT_FOUND), (EMAIL, Out.UNAVAILABLE)]),
+        ("domain", [(ID, Out.NOT_FOUND), (EMAIL, Out.NOT_FOUND), (DOMAIN, Out.UNAVAILABLE)]),
     ],
 )
 async def test_stripe_failure_is_reported_not_downgraded(
@@ -509,9 +513,9 @@ async def test_contact_without_email_or_id_costs_zero_lookups() -> None:
     assert result.method is NONE
     assert lookup.calls == []
     assert outcomes(result) == [
-        (ID, O.SKIPPED_NO_VALUE),
-        (EMAIL, O.SKIPPED_NO_VALUE),
-        (DOMAIN, O.SKIPPED_NO_VALUE),
+        (ID, Out.SKIPPED_NO_VALUE),
+        (EMAIL, Out.SKIPPED_NO_VALUE),
+        (DOMAIN, Out.SKIPPED_NO_VALUE),
     ]
     blank = await match(lookup, "   ", {"stripeCustomerId": " ", "other": 1})
     assert outcomes(blank) == outcomes(result)
@@ -563,9 +567,9 @@ async def test_hostile_email_never_reaches_lookup(email: str) -> None:
     assert lookup.calls == []
     assert result.method is NONE
     assert outcomes(result) == [
-        (ID, O.SKIPPED_NO_VALUE),
-        (EMAIL, O.SKIPPED_INVALID),
-        (DOMAIN, O.SKIPPED_INVALID),
+        (ID, Out.SKIPPED_NO_VALUE),
+        (EMAIL, Out.SKIPPED_INVALID),
+        (DOMAIN, Out.SKIPPED_INVALID),
     ]
     detail = result.trail[1].detail or ""
     assert detail.startswith("the email is")
@@ -579,9 +583,9 @@ async def test_invalid_email_still_tries_customer_id_first() -> None:
     lookup.calls.clear()
     result = await match(lookup, "not an email", {"stripeCustomerId": "cus_404"})
     assert outcomes(result) == [
-        (ID, O.NOT_FOUND),
-        (EMAIL, O.SKIPPED_INVALID),
-        (DOMAIN, O.SKIPPED_INVALID),
+        (ID, Out.NOT_FOUND),
+        (EMAIL, Out.SKIPPED_INVALID),
+        (DOMAIN, Out.SKIPPED_INVALID),
     ]
     assert lookup.calls == [("id", "cus_404")]
 
