@@ -25,7 +25,8 @@ async def stripe_customer_of(
     info: Info, email: str | None, custom_data: Any
 ) -> StripeCustomer | None:
     """The matched customer alone; raises the Stripe error when matching failed."""
-    return (await stripe_match_of(info, email, custom_data)).customer()
+    match = await stripe_match_of(info, email, custom_data)
+    return match.customer()  # type: ignore[no-any-return]  # strawberry.field erases it
 
 
 @strawberry.type(description="A helpdesk contact.")
@@ -53,7 +54,7 @@ class Contact:
             id=strawberry.ID(c.id),
             name=c.name,
             email=c.email,
-            custom_data=c.custom_data,
+            custom_data=JSON(c.custom_data),
             created_at=c.created_at,
             updated_at=c.updated_at,
         )

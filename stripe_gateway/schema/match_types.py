@@ -7,25 +7,26 @@ import strawberry
 from stripe_gateway.matching import MatchMethod, MatchResult, StepOutcome
 from stripe_gateway.schema.stripe_types import StripeCustomer
 
-StripeMatchMethod = strawberry.enum(
+# Registers the matching package's enums under their GraphQL names.
+strawberry.enum(
     MatchMethod,
     name="StripeMatchMethod",
     description="How a contact's Stripe customer was found: by id, email, domain, or not.",
 )
-MatchStepOutcome = strawberry.enum(StepOutcome, name="MatchStepOutcome")
+strawberry.enum(StepOutcome, name="MatchStepOutcome")
 
 
 @strawberry.type(description="One step of the matching rule and what it found.")
 class MatchStep:
-    method: StripeMatchMethod
-    outcome: MatchStepOutcome
+    method: MatchMethod
+    outcome: StepOutcome
     detail: str | None
 
 
 @strawberry.type(description="The Stripe customer a contact pays as, and how it was found.")
 class StripeMatch:
     result: strawberry.Private[MatchResult]
-    method: StripeMatchMethod
+    method: MatchMethod
     alternatives: list[StripeCustomer] = strawberry.field(
         description="Other customers the winning step found, in order of preference."
     )

@@ -219,7 +219,7 @@ class StripeCustomer:
             currency=c.currency,
             balance=Money.of(c.balance, c.currency or "usd"),
             delinquent=c.delinquent,
-            metadata=dict(c.metadata),
+            metadata=JSON(dict(c.metadata)),
             address=Address.of(c.address),
             livemode=c.livemode,
             dashboard_url=dashboard_url(c.livemode, f"customers/{c.id}"),

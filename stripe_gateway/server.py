@@ -1,0 +1,96 @@
+"""The Starlette app: /graphql, /healthz, /readyz; services opened and closed in the lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from stripe_gateway.config import Settings, load_settings
+from stripe_gateway.contacts import ContactStore
+from stripe_gateway.matching import MatchSettings, PublicDomains
+from stripe_gateway.resolvers.context import GatewayContext, Services
+from stripe_gateway.schema import build_schema
+from stripe_gateway.stripe_api.reader import StripeReader
+
+logger = logging.getLogger("stripe_gateway")
+
+
+class GatewayGraphQL(GraphQL[GatewayContext, None]):
+    """Strawberry's ASGI view with a fresh context (loaders, match memo) per request."""
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> GatewayContext:
+        services: Services = request.app.state.services
+        return GatewayContext(services=services)
+
+
+async def open_services(settings: Settings) -> Services:
+    """Connect the contact store and the Stripe client."""
+    store = await ContactStore.open(
+        settings.database_url, custom_data_max_bytes=settings.contact_custom_data_max_bytes
+    )
+    return Services(
+        settings=settings,
+        contacts=store,
+        stripe=StripeReader(settings),
+        match_settings=MatchSettings(
+            public_domains=PublicDomains.from_lists(
+                settings.match_public_domains_add, settings.match_public_domains_remove
+            ),
+            search_enabled=settings.stripe_search_enabled,
+        ),
+    )
+
+
+async def close_services(services: Services) -> None:
+    await services.stripe.aclose()
+    await services.contacts.close()
+
+
+async def healthz(request: Request) -> Response:
+    """Liveness: the process answers."""
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    """Readiness: the contact store answers."""
+    services: Services = request.app.state.services
+    try:
+        await services.contacts.ping()
+    except Exception:
+        logger.exception("readiness check failed: contact store")
+        return JSONResponse({"status": "unavailable", "contacts": "down"}, status_code=503)
+    return JSONResponse({"status": "ok", "contacts": "up"})
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """The gateway as an ASGI app; settings from the environment unless given."""
+    settings = settings or load_settings()
+    graphql: Any = GatewayGraphQL(build_schema(), graphql_ide="graphiql")
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        app.state.services = await open_services(settings)
+        try:
+            yield
+        finally:
+            await close_services(app.state.services)
+
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        lifespan=lifespan,
+    )
