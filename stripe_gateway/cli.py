@@ -1,0 +1,160 @@
+"""The `stripe-gateway` command: serve, match, import-contacts, export-schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from stripe_gateway.config import ConfigError, Settings, load_settings
+from stripe_gateway.errors import GatewayError
+
+
+def _require_key(settings: Settings) -> None:
+    if not settings.stripe_api_key.get_secret_value():
+        raise ConfigError("STRIPE_API_KEY is not set: give the gateway a restricted key (rk_...)")
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    if args.demo:
+        from stripe_gateway.demo import run_demo
+
+        asyncio.run(run_demo(port=args.port))
+        return
+    settings = load_settings()
+    _require_key(settings)
+    from stripe_gateway.server import create_app
+
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+
+
+async def _match(settings: Settings, email: str | None, customer_id: str | None) -> dict[str, Any]:
+    from stripe_gateway.matching import CUSTOMER_ID_KEY, match_contact
+    from stripe_gateway.resolvers.context import GatewayContext
+    from stripe_gateway.server import close_services, open_services
+
+    services = await open_services(settings)
+    try:
+        context = GatewayContext(services=services)
+        result = await match_contact(
+            email=email,
+            custom_data={CUSTOMER_ID_KEY: customer_id} if customer_id else {},
+            lookup=context.loaders,
+            settings=services.match_settings,
+        )
+    finally:
+        await close_services(services)
+    return {
+        "method": result.method.value,
+        "customer": result.customer.id if result.customer else None,
+        "alternatives": [c.id for c in result.alternatives],
+        "trail": [
+            {"method": s.method.value, "outcome": s.outcome.value, "detail": s.detail}
+            for s in result.trail
+        ],
+        "error": {"code": result.error.code, "message": result.error.message}
+        if result.error
+        else None,
+    }
+
+
+def cmd_match(args: argparse.Namespace) -> None:
+    settings = load_settings()
+    _require_key(settings)
+    print(json.dumps(asyncio.run(_match(settings, args.email, args.customer_id)), indent=2))
+
+
+async def _import(settings: Settings, path: Path) -> int:
+    from stripe_gateway.contacts import UNSET, ContactStore
+
+    text = path.read_text(encoding="utf-8")
+    rows = (
+        json.loads(text)
+        if text.lstrip().startswith("[")
+        else [json.loads(line) for line in text.splitlines() if line.strip()]
+    )
+    store = await ContactStore.open(
+        settings.database_url, custom_data_max_bytes=settings.contact_custom_data_max_bytes
+    )
+    try:
+        for row in rows:
+            await store.identify(
+                str(row["id"]),
+                name=row.get("name", UNSET),
+                email=row.get("email", UNSET),
+                custom_data=row.get("customData", UNSET),
+            )
+    finally:
+        await store.close()
+    return len(rows)
+
+
+def cmd_import_contacts(args: argparse.Namespace) -> None:
+    count = asyncio.run(_import(load_settings(), Path(args.file)))
+    print(f"imported {count} contacts")
+
+
+def cmd_export_schema(args: argparse.Namespace) -> None:
+    from stripe_gateway.schema import build_schema
+
+    print(build_schema().as_str())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="stripe-gateway",
+        description="GraphQL gateway: the Stripe customer behind each helpdesk contact.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve /graphql")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--demo", action="store_true", help="run with an in-process fake Stripe and demo data"
+    )
+    serve.set_defaults(run=cmd_serve)
+
+    match = commands.add_parser("match", help="print a contact's Stripe match and trail")
+    match.add_argument("--email")
+    match.add_argument("--customer-id")
+    match.set_defaults(run=cmd_match)
+
+    imports = commands.add_parser(
+        "import-contacts", help="identify contacts from a JSON array or JSON-lines file"
+    )
+    imports.add_argument("file")
+    imports.set_defaults(run=cmd_import_contacts)
+
+    export = commands.add_parser("export-schema", help="print the GraphQL SDL")
+    export.set_defaults(run=cmd_export_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; clear one-line errors, never a traceback."""
+    args = build_parser().parse_args(argv)
+    try:
+        args.run(args)
+    except ConfigError as exc:
+        print(f"stripe-gateway: {exc}", file=sys.stderr)
+        return 2
+    except GatewayError as exc:
+        print(f"stripe-gateway: {exc.code}: {exc.message}", file=sys.stderr)
+        return 1
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"stripe-gateway: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
