@@ -1,0 +1,88 @@
+"""`stripe-gateway serve --demo`: the gateway and a fake Stripe with demo data, in one process.
+
+The only module of the gateway that imports `fake_stripe`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tempfile
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from stripe_gateway.config import load_settings
+from stripe_gateway.contacts import ContactStore
+from stripe_gateway.server import create_app
+
+DEMO_KEY = "rk_test_demo_not_a_real_key"
+
+# One contact per case the matching rule knows; the customers are in fake_stripe/demo_data.json.
+DEMO_CONTACTS: list[dict[str, Any]] = []
+
+EXAMPLE_QUERY = """{ contacts(first: 10) { edges { node { name email
+  stripeMatch { method trail { method outcome detail }
+    customer { id name delinquent dashboardUrl
+      charges(first: 5) { edges { node { amount { formatted } status created } } }
+      subscriptions { status items { price { productName unitAmount { formatted } } } } }
+    alternatives { id email } } } } } }"""
+
+
+async def _seed_contacts(database_url: str) -> None:
+    store = await ContactStore.open(database_url)
+    try:
+        for contact in DEMO_CONTACTS:
+            await store.identify(
+                contact["id"],
+                name=contact.get("name"),
+                email=contact.get("email"),
+                custom_data=contact.get("customData", {}),
+            )
+    finally:
+        await store.close()
+
+
+async def _start(server: uvicorn.Server) -> asyncio.Task[None]:
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()  # raises what stopped it
+            raise RuntimeError("server stopped during start-up")
+        await asyncio.sleep(0.02)
+    return task
+
+
+async def run_demo(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the demo until interrupted; always on loopback."""
+    import fake_stripe
+
+    data = json.loads(resources.files("fake_stripe").joinpath("demo_data.json").read_text("utf-8"))
+    fake = uvicorn.Server(
+        uvicorn.Config(fake_stripe.create_app(data), host="127.0.0.1", port=0, log_level="warning")
+    )
+    fake_task = await _start(fake)
+    fake_port = fake.servers[0].sockets[0].getsockname()[1]
+    with tempfile.TemporaryDirectory(prefix="stripe-gateway-demo-") as tmp:
+        database_url = f"sqlite+aiosqlite:///{Path(tmp) / 'demo.sqlite3'}"
+        await _seed_contacts(database_url)
+        settings = load_settings(
+            stripe_api_key=DEMO_KEY,
+            stripe_api_base=f"http://127.0.0.1:{fake_port}",
+            database_url=database_url,
+        )
+        gateway = uvicorn.Server(
+            uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning")
+        )
+        gateway_task = await _start(gateway)
+        url = f"http://{host}:{port}/graphql"
+        print(f"stripe-gateway demo: GraphiQL at {url}", flush=True)
+        print(f"fake Stripe at http://127.0.0.1:{fake_port} (request log: /_fake/requests)")
+        print("try this query:\n" + EXAMPLE_QUERY, flush=True)
+        try:
+            await gateway_task
+        finally:
+            fake.should_exit = True
+            await fake_task
