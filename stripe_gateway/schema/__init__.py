@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
+from graphql import GraphQLError
 
 from stripe_gateway.schema.errors import ErrorCodes
 from stripe_gateway.schema.operations import Mutation, Query
 
 
+class GatewaySchema(strawberry.Schema):
+    """Strawberry's schema, minus its logging of every error: typed errors are answers,
+    not incidents; `ErrorCodes` logs the unexpected ones with their request id."""
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        return None
+
+
 def build_schema() -> strawberry.Schema:
     """The standalone schema."""
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=[ErrorCodes])
+    return GatewaySchema(query=Query, mutation=Mutation, extensions=[ErrorCodes])
 
 
 __all__ = ["build_schema"]

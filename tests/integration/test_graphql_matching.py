@@ -184,7 +184,8 @@ def test_stripe_failure_is_an_error_not_a_miss(gateway: Gateway, fresh: FakeStri
     [error] = body["errors"]
     assert error["path"] == ["bad", "stripeMatch", "customer"]
     assert error["extensions"]["code"] == "STRIPE_UNAVAILABLE"
-    assert not any(p.startswith("/v1/customers/search") for p in fresh.paths())
+    # The failing contact's email was never searched: no fall-through to a weaker step.
+    assert "x@y.example" not in str([r["query"] for r in fresh.requests()])
 
 
 def test_stripe_permission_error_names_the_permission(gateway: Gateway, fresh: FakeStripe) -> None:
