@@ -21,7 +21,39 @@ from stripe_gateway.server import create_app
 DEMO_KEY = "rk_test_demo_not_a_real_key"
 
 # One contact per case the matching rule knows; the customers are in fake_stripe/demo_data.json.
-DEMO_CONTACTS: list[dict[str, Any]] = []
+DEMO_CONTACTS: list[dict[str, Any]] = [
+    # CUSTOMER_ID: the helpdesk knows the Stripe id.
+    {
+        "id": "1001",
+        "name": "Grace Hopper",
+        "email": "grace@hopper-labs.example",
+        "customData": {"stripeCustomerId": "cus_demo_byid", "plan": "pro"},
+    },
+    # EMAIL: same address, other case.
+    {"id": "1002", "name": "Ada Lovelace", "email": "ada@lovelace.example"},
+    # DOMAIN: nobody at Initech has this address, but the company pays.
+    {"id": "1003", "name": "Peter Gibbons", "email": "peter@initech.example"},
+    # NONE: an address and domain Stripe does not know.
+    {"id": "1004", "name": "Milton Waddams", "email": "milton@basement.example"},
+    # Public provider: the domain step is skipped for gmail.com.
+    {"id": "1005", "name": "Jordan Gmail", "email": "jordan.lee@gmail.com"},
+    # Duplicate email: two customers, the one with a live subscription wins.
+    {"id": "1006", "name": "Sam Rivera", "email": "sam@rivera-design.example"},
+    # A deleted customer id: falls through to the email step.
+    {
+        "id": "1007",
+        "name": "Kenji Sato",
+        "email": "kenji@sakura-tea.example",
+        "customData": {"stripeCustomerId": "cus_demo_deleted"},
+    },
+    # Public provider with an exact email match.
+    {"id": "1008", "name": "Taylor Quinn", "email": "taylor.quinn@gmail.com"},
+    {"id": "1009", "name": "Priya Patel", "email": "priya@globex.example"},
+    {"id": "1010", "name": "Lukas Berg", "email": "lukas@bergwerk.example"},
+    {"id": "1011", "name": "Morgan Umbrella", "email": "morgan@umbrella-works.example"},
+    # No email and no id: costs no Stripe request at all.
+    {"id": "1012", "name": "Walk-in visitor", "customData": {"source": "chat"}},
+]
 
 EXAMPLE_QUERY = """{ contacts(first: 10) { edges { node { name email
   stripeMatch { method trail { method outcome detail }
