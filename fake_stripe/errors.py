@@ -106,7 +106,8 @@ def mask_key(key: str) -> str:
     """Mask a key like Stripe's messages: the `sk_test_` prefix, stars, the last 4."""
     parts = key.split("_")
     prefix = "_".join(parts[:2]) + "_" if len(parts) > 2 and all(parts[:2]) else ""
-    return f"{prefix}****{key[-4:] if len(key) > 4 else ''}"
+    rest = key[len(prefix) :]
+    return f"{prefix}****{rest[-4:] if len(rest) > 4 else ''}"
 
 
 def missing_key() -> StripeError:

@@ -145,7 +145,7 @@ def shape(
         )
     out = _fill(template, merged)
     out["object"] = template["object"]
-    if out.get("livemode") is None:
+    if "livemode" in template and out["livemode"] is None:
         out["livemode"] = False
     return out
 
