@@ -29,8 +29,8 @@ class ErrorCodes(SchemaExtension):
 
     def _typed(self, error: GraphQLError) -> GraphQLError:
         original = error.original_error
-        if original is None:
-            # Parse and validation errors: the query itself is wrong.
+        if original is None or isinstance(original, GraphQLError):
+            # Parse, validation and variable coercion errors: the request itself is wrong.
             extensions = {**(error.extensions or {}), "code": "BAD_USER_INPUT"}
             return _copy(error, error.message, extensions)
         if isinstance(original, GatewayError):
