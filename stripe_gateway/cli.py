@@ -70,34 +70,54 @@ def cmd_match(args: argparse.Namespace) -> None:
     print(json.dumps(asyncio.run(_match(settings, args.email, args.customer_id)), indent=2))
 
 
-async def _import(settings: Settings, path: Path) -> int:
+def _read_contacts(path: Path) -> list[Any]:
+    """Contacts from a JSON array, a JSON object with a `contacts` array, or JSON lines."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        whole = json.loads(text)
+    except json.JSONDecodeError:
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+    rows = whole.get("contacts") if isinstance(whole, dict) else whole
+    if not isinstance(rows, list):
+        raise ValueError(f"{path}: expected a JSON array of contacts or an object with `contacts`")
+    return rows
+
+
+async def _import(settings: Settings, rows: list[Any]) -> list[str]:
+    """Identify every row; return one message per row that was refused."""
     from stripe_gateway.contacts import UNSET, ContactStore
 
-    text = path.read_text(encoding="utf-8")
-    rows = (
-        json.loads(text)
-        if text.lstrip().startswith("[")
-        else [json.loads(line) for line in text.splitlines() if line.strip()]
-    )
+    problems: list[str] = []
     store = await ContactStore.open(
         settings.database_url, custom_data_max_bytes=settings.contact_custom_data_max_bytes
     )
     try:
-        for row in rows:
-            await store.identify(
-                str(row["id"]),
-                name=row.get("name", UNSET),
-                email=row.get("email", UNSET),
-                custom_data=row.get("customData", UNSET),
-            )
+        for number, row in enumerate(rows, start=1):
+            if not isinstance(row, dict) or "id" not in row:
+                problems.append(f"contact {number}: needs an object with an `id`")
+                continue
+            try:
+                await store.identify(
+                    str(row["id"]),
+                    name=row.get("name", UNSET),
+                    email=row.get("email", UNSET),
+                    custom_data=row.get("customData", UNSET),
+                )
+            except GatewayError as exc:
+                problems.append(f"contact {number} ({row['id']}): {exc.message}")
     finally:
         await store.close()
-    return len(rows)
+    return problems
 
 
 def cmd_import_contacts(args: argparse.Namespace) -> None:
-    count = asyncio.run(_import(load_settings(), Path(args.file)))
-    print(f"imported {count} contacts")
+    rows = _read_contacts(Path(args.file))
+    problems = asyncio.run(_import(load_settings(), rows))
+    for problem in problems:
+        print(f"stripe-gateway: {problem}", file=sys.stderr)
+    print(f"imported {len(rows) - len(problems)} of {len(rows)} contacts")
+    if problems:
+        raise SystemExit(1)
 
 
 def cmd_export_schema(args: argparse.Namespace) -> None:
@@ -127,7 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
     match.set_defaults(run=cmd_match)
 
     imports = commands.add_parser(
-        "import-contacts", help="identify contacts from a JSON array or JSON-lines file"
+        "import-contacts",
+        help="identify contacts from JSON (an array, or an object with `contacts`) or JSON lines",
     )
     imports.add_argument("file")
     imports.set_defaults(run=cmd_import_contacts)

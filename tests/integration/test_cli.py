@@ -81,7 +81,28 @@ def test_import_contacts_from_json_lines(tmp_path: Path) -> None:
     )
     result = run("import-contacts", str(source), env={"DATABASE_URL": f"sqlite+aiosqlite:///{db}"})
     assert result.returncode == 0, result.stderr
-    assert "imported 2 contacts" in result.stdout
+    assert "imported 2 of 2 contacts" in result.stdout
+
+
+def test_import_contacts_reports_refused_rows_and_keeps_the_rest(tmp_path: Path) -> None:
+    db = tmp_path / "c.sqlite3"
+    source = tmp_path / "contacts.json"
+    source.write_text(
+        json.dumps(
+            {
+                "contacts": [
+                    {"id": "1", "email": "one@one.example"},
+                    {"id": "2", "email": "x' OR email~'a"},
+                    {"name": "no id"},
+                ]
+            }
+        )
+    )
+    result = run("import-contacts", str(source), env={"DATABASE_URL": f"sqlite+aiosqlite:///{db}"})
+    assert result.returncode == 1
+    assert "imported 1 of 3 contacts" in result.stdout
+    assert "contact 2 (2): email" in result.stderr
+    assert "contact 3: needs an object" in result.stderr
 
 
 def test_demo_serves_every_match_method(tmp_path: Path) -> None:
