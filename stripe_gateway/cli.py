@@ -77,7 +77,10 @@ def _read_contacts(path: Path) -> list[Any]:
         whole = json.loads(text)
     except json.JSONDecodeError:
         return [json.loads(line) for line in text.splitlines() if line.strip()]
-    rows = whole.get("contacts") if isinstance(whole, dict) else whole
+    if isinstance(whole, dict):
+        # One JSON line holding a single contact parses as a whole document too.
+        return list(whole["contacts"]) if "contacts" in whole else [whole]
+    rows = whole
     if not isinstance(rows, list):
         raise ValueError(f"{path}: expected a JSON array of contacts or an object with `contacts`")
     return rows
