@@ -45,7 +45,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 def create_app(
-    data: Mapping[str, Any] | str | Path,
+    data: Mapping[str, Any] | str | Path | Store,
     *,
     latency_ms: float = 0,
     jitter_ms: float = 0,
@@ -53,7 +53,7 @@ def create_app(
     search_rate_limit_rps: float | None = None,
     search_lag_seconds: float = 0,
 ) -> Starlette:
-    """A fake Stripe serving the objects of `data` (a mapping, a JSON file path, JSON text).
+    """A fake Stripe serving `data`: a mapping, a JSON file path, JSON text, or a `Store`.
 
     `app.state` holds `store` (mutate it to change what is served), `config` (the
     settings, changeable while serving), `request_log` and `faults`.

@@ -46,7 +46,9 @@ class FakeConfig:
             raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
         old = self.as_dict()
         for name, value in changes.items():
-            if value is not None and not isinstance(value, int | float):
+            if isinstance(value, bool) or (
+                value is not None and not isinstance(value, int | float)
+            ):
                 raise ValueError(f"{name} must be a number or null")
             if value is None and name not in ("rate_limit_rps", "search_rate_limit_rps"):
                 raise ValueError(f"{name} must be a number")

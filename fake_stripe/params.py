@@ -69,9 +69,9 @@ class Params:
         return value
 
     def required(self, name: str) -> str:
-        """A parameter that must be present and non-empty."""
+        """A parameter that must be present (an empty value is the endpoint's to judge)."""
         value = self.get(name)
-        if value is None or value == "":
+        if value is None:
             raise StripeError(
                 400, f"Missing required param: {name}.", param=name, code="parameter_missing"
             )

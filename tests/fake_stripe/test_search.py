@@ -134,6 +134,7 @@ async def test_created_comparison(client: httpx.AsyncClient) -> None:
         "email:ada@lovelace.example",  # unquoted string
         'email:"unterminated',
         "   ",
+        "",
         'email:"a"OR email:"b"',
         'email:"a" OR',
         "(email:'a')",

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
+from fake_stripe import DataError, Store, create_app
+from fake_stripe.render import render
 from fake_stripe.shapes import fixture, fixture_keys
 from tests.fake_stripe.conftest import Fake
 
@@ -146,3 +151,42 @@ def test_unknown_keys_are_dropped(fake: Fake) -> None:
     stored = fake.store.upsert({"object": "customer", "id": "cus_x", "favourite_colour": "red"})
     assert "favourite_colour" not in stored
     assert set(stored) == set(fixture_keys("customer"))
+
+
+def test_data_can_be_a_file_json_text_or_a_store(tmp_path: Path) -> None:
+    text = json.dumps({"customers": [{"id": "cus_1", "email": "a@b.example"}]})
+    path = tmp_path / "data.json"
+    path.write_text(text)
+    for data in (text, str(path), path, Store.from_data(text)):
+        assert create_app(data).state.store.get("customer", "cus_1")["email"] == "a@b.example"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "{not json",
+        '{"customers": {"id": "cus_1"}}',
+        '{"customers": ["cus_1"]}',
+        '{"customers": [{"id": 7}]}',
+        "/nonexistent/data.json",
+    ],
+)
+def test_bad_data_is_a_data_error(data: str) -> None:
+    with pytest.raises(DataError):
+        create_app(data)
+
+
+def test_a_customer_may_embed_its_subscriptions() -> None:
+    store = Store.from_data(
+        {
+            "prices": [{"id": "price_1", "unit_amount": 100, "recurring": {"interval": "year"}}],
+            "customers": [
+                {"id": "cus_1", "subscriptions": {"data": [{"id": "sub_1", "items": ["price_1"]}]}}
+            ],
+        }
+    )
+    sub = render(store, store.all("subscription")[0])
+    assert sub["customer"] == "cus_1" and "subscriptions" not in store.all("customer")[0]
+    item = sub["items"]["data"][0]
+    assert item["price"]["id"] == "price_1"
+    assert item["current_period_end"] == item["current_period_start"] + 365 * 86_400
