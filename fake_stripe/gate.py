@@ -3,7 +3,8 @@
 In order: the request is logged on arrival; it gets a `Request-Id`; the API key is
 checked (401); the rate limits are applied (429, answered without queueing); injected
 faults are looked up; the request then waits its latency (plus any injected delay) and
-is answered by the fault, the error, or the route. The log records the final status.
+is answered by the fault, the error, or the route. The log records the final status
+(499 when the client hung up first, for example on its own timeout).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from fake_stripe.errors import StripeError
 from fake_stripe.limits import RateLimiter, latency_seconds
 
 logger = logging.getLogger("fake_stripe")
+# Logged as the status of a request whose client disconnected before the answer (nginx's 499).
+CLIENT_CLOSED = 499
 _ID_ALPHABET = string.ascii_letters + string.digits
 
 
@@ -63,7 +66,7 @@ class StripeGate:
         method, path = scope["method"], scope["path"]
         entry = self.log.start(method, path, scope.get("query_string", b"").decode("latin-1"))
         rid = request_id()
-        state: dict[str, Any] = {"status": 500, "started": False}
+        state: dict[str, Any] = {"status": None, "started": False}
         extra_headers: dict[str, str] = {}
 
         async def send_with_id(message: Message) -> None:
@@ -78,11 +81,18 @@ class StripeGate:
 
         try:
             error, delay = self._screen(scope, method, path, extra_headers)
-            await asyncio.sleep(latency_seconds(self.config) + delay)
+            receive = await _wait_unless_disconnected(latency_seconds(self.config) + delay, receive)
+            if receive is None:
+                state["status"] = CLIENT_CLOSED
+                return
             if error is not None:
                 await error.response()(scope, receive, send_with_id)
             else:
                 await self.app(scope, receive, send_with_id)
+        except asyncio.CancelledError:
+            if state["status"] is None:
+                state["status"] = CLIENT_CLOSED  # the client gave up (e.g. its timeout)
+            raise
         except Exception:
             if state["started"]:
                 raise
@@ -110,6 +120,36 @@ class StripeGate:
             failure = _CustomBody(fault.status, fault.body)
         extra_headers.update(fault.headers)
         return failure, delay
+
+
+async def _wait_unless_disconnected(seconds: float, receive: Receive) -> Receive | None:
+    """Sleep `seconds`, watching the client: None if it hung up, else a `receive` to go on with.
+
+    Messages read while watching (the request body) are replayed to the route.
+    """
+    if seconds <= 0:
+        return receive
+    consumed: list[Message] = []
+
+    async def watch() -> None:
+        while (message := await receive())["type"] != "http.disconnect":
+            consumed.append(message)
+
+    watcher = asyncio.ensure_future(watch())
+    sleeper = asyncio.ensure_future(asyncio.sleep(seconds))
+    try:
+        await asyncio.wait({watcher, sleeper}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        sleeper.cancel()
+        watcher.cancel()
+    if watcher.done() and not watcher.cancelled():
+        watcher.exception()  # retrieved; failing to read the client means it is gone too
+        return None
+
+    async def replay() -> Message:
+        return consumed.pop(0) if consumed else await receive()
+
+    return replay
 
 
 class _CustomBody(StripeError):

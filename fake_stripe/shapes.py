@@ -1,6 +1,6 @@
 """Object shapes: Stripe's fixtures give the keys, Stripe's defaults fill what data leaves out.
 
-`normalize(kind, obj, now)` turns a partial Stripe object from a data file into one with
+`NORMALIZERS[kind](obj, now)` turns a partial Stripe object from a data file into one with
 exactly the top-level keys of Stripe's fixture of that resource. Missing fields take the
 value Stripe itself would give (null, false, `{}` metadata, `[]` lists, a few documented
 defaults such as a price's `billing_scheme`), never the fixture's example values.

@@ -200,3 +200,15 @@ async def test_search_has_its_own_limit(fake: Fake, client: httpx.AsyncClient) -
     assert searches.count(429) >= 1
     others = [(await client.get("/v1/customers/cus_ada")).status_code for _ in range(4)]
     assert others == [200] * 4
+
+
+async def test_a_client_timeout_is_logged_as_499(fake: Fake) -> None:
+    fake.http.post("/_fake/faults", json={"path": "/v1/customers", "delay_ms": 2000, "times": 1})
+    headers = {"Authorization": f"Bearer {KEY}"}
+    with pytest.raises(httpx.ReadTimeout):
+        fake.http.get("/v1/customers", headers=headers, timeout=0.2)
+    for _ in range(50):
+        if fake.requests()[0]["status"] is not None:
+            break
+        await asyncio.sleep(0.02)
+    assert fake.requests()[0]["status"] == 499
