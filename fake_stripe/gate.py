@@ -81,14 +81,15 @@ class StripeGate:
 
         try:
             error, delay = self._screen(scope, method, path, extra_headers)
-            receive = await _wait_unless_disconnected(latency_seconds(self.config) + delay, receive)
-            if receive is None:
+            wait = latency_seconds(self.config) + delay
+            downstream = await _wait_unless_disconnected(wait, receive)
+            if downstream is None:
                 state["status"] = CLIENT_CLOSED
                 return
             if error is not None:
-                await error.response()(scope, receive, send_with_id)
+                await error.response()(scope, downstream, send_with_id)
             else:
-                await self.app(scope, receive, send_with_id)
+                await self.app(scope, downstream, send_with_id)
         except asyncio.CancelledError:
             if state["status"] is None:
                 state["status"] = CLIENT_CLOSED  # the client gave up (e.g. its timeout)
