@@ -22,12 +22,14 @@ def _require_key(settings: Settings) -> None:
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    if args.demo and args.federation:
+        raise ConfigError("--demo serves the standalone schema: leave out --federation")
     if args.demo:
         from stripe_gateway.demo import run_demo
 
         asyncio.run(run_demo(port=args.port))
         return
-    settings = load_settings()
+    settings = load_settings(**({"graphql_federation": True} if args.federation else {}))
     _require_key(settings)
     from stripe_gateway.server import create_app
 
@@ -126,7 +128,8 @@ def cmd_import_contacts(args: argparse.Namespace) -> None:
 def cmd_export_schema(args: argparse.Namespace) -> None:
     from stripe_gateway.schema import build_schema
 
-    print(build_schema().as_str())
+    # The same text as the subgraph's `_service { sdl }`, plus a final newline.
+    print(build_schema(federation=args.federation).as_str())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -141,6 +144,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument(
         "--demo", action="store_true", help="run with an in-process fake Stripe and demo data"
+    )
+    serve.add_argument(
+        "--federation",
+        action="store_true",
+        help="serve as an Apollo Federation v2 subgraph (GRAPHQL_FEDERATION=true)",
     )
     serve.set_defaults(run=cmd_serve)
 
@@ -157,6 +165,9 @@ def build_parser() -> argparse.ArgumentParser:
     imports.set_defaults(run=cmd_import_contacts)
 
     export = commands.add_parser("export-schema", help="print the GraphQL SDL")
+    export.add_argument(
+        "--federation", action="store_true", help="the Apollo Federation v2 subgraph's SDL"
+    )
     export.set_defaults(run=cmd_export_schema)
     return parser
 

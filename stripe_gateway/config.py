@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///./stripe-gateway.sqlite3"
     contact_custom_data_max_bytes: int = Field(default=32 * 1024, gt=0)
 
+    # GraphQL: serve as an Apollo Federation v2 subgraph (README "Federation")
+    graphql_federation: bool = False
+
     # Matching
     match_public_domains_add: CommaList = ()
     match_public_domains_remove: CommaList = ()

@@ -76,7 +76,8 @@ async def readyz(request: Request) -> Response:
 def create_app(settings: Settings | None = None) -> Starlette:
     """The gateway as an ASGI app; settings from the environment unless given."""
     settings = settings or load_settings()
-    graphql: Any = GatewayGraphQL(build_schema(), graphql_ide="graphiql")
+    schema = build_schema(federation=settings.graphql_federation)
+    graphql: Any = GatewayGraphQL(schema, graphql_ide="graphiql")
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -19,8 +19,13 @@ class GatewaySchema(strawberry.Schema):
         return None
 
 
-def build_schema() -> strawberry.Schema:
-    """The standalone schema."""
+def build_schema(federation: bool = False) -> strawberry.Schema:
+    """The standalone schema, or with `federation` the Apollo Federation v2 subgraph that
+    adds Stripe data to another service's `Contact` (see `schema.federation`)."""
+    if federation:
+        from stripe_gateway.schema.federation import build_federation_schema
+
+        return build_federation_schema()
     return GatewaySchema(query=Query, mutation=Mutation, extensions=[ErrorCodes])
 
 

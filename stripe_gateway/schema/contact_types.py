@@ -25,8 +25,8 @@ async def stripe_customer_of(
     info: Info, email: str | None, custom_data: Any
 ) -> StripeCustomer | None:
     """The matched customer alone; raises the Stripe error when matching failed."""
-    match = await stripe_match_of(info, email, custom_data)
-    return match.customer()  # type: ignore[no-any-return]  # strawberry.field erases it
+    found = (await stripe_match_of(info, email, custom_data)).matched()
+    return StripeCustomer.of(found) if found else None
 
 
 @strawberry.type(description="A helpdesk contact.")

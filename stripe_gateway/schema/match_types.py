@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Self
+
 import strawberry
 
+from stripe_gateway import records
 from stripe_gateway.matching import MatchMethod, MatchResult, StepOutcome
 from stripe_gateway.schema.stripe_types import StripeCustomer
 
@@ -27,23 +30,28 @@ class MatchStep:
 class StripeMatch:
     result: strawberry.Private[MatchResult]
     method: MatchMethod
-    alternatives: list[StripeCustomer] = strawberry.field(
-        description="Other customers the winning step found, in order of preference."
-    )
     trail: list[MatchStep]
+
+    def matched(self) -> records.Customer | None:
+        """The matched customer's record; raises the Stripe error when matching failed."""
+        if self.result.error is not None:
+            raise self.result.error
+        return self.result.customer
 
     @strawberry.field(description="Null when nothing matched; an error when Stripe failed.")
     def customer(self) -> StripeCustomer | None:
-        if self.result.error is not None:
-            raise self.result.error
-        return StripeCustomer.of(self.result.customer) if self.result.customer else None
+        found = self.matched()
+        return StripeCustomer.of(found) if found else None
+
+    @strawberry.field(description="Other customers the winning step found, in order of preference.")
+    def alternatives(self) -> list[StripeCustomer]:
+        return [StripeCustomer.of(c) for c in self.result.alternatives]
 
     @classmethod
-    def of(cls, result: MatchResult) -> StripeMatch:
+    def of(cls, result: MatchResult) -> Self:
         return cls(
             result=result,
             method=result.method,
-            alternatives=[StripeCustomer.of(c) for c in result.alternatives],
             trail=[
                 MatchStep(method=s.method, outcome=s.outcome, detail=s.detail) for s in result.trail
             ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Self
 
 import strawberry
 from strawberry.scalars import JSON
@@ -207,7 +208,7 @@ class StripeCustomer:
     dashboard_url: str
 
     @classmethod
-    def of(cls, c: records.Customer) -> StripeCustomer:
+    def of(cls, c: records.Customer) -> Self:
         return cls(
             record=c,
             id=strawberry.ID(c.id),
