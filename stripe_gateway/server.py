@@ -14,6 +14,8 @@ from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
+from stripe_gateway import graphiql
+from stripe_gateway.cache import StripeCache
 from stripe_gateway.config import Settings, load_settings
 from stripe_gateway.contacts import ContactStore
 from stripe_gateway.matching import MatchSettings, PublicDomains
@@ -33,6 +35,10 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         services: Services = request.app.state.services
         return GatewayContext(services=services)
 
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """GraphiQL from vendored files under a strict CSP (stripe_gateway.graphiql)."""
+        return graphiql.graphiql_page(request)
+
 
 async def open_services(settings: Settings) -> Services:
     """Connect the contact store and the Stripe client."""
@@ -49,11 +55,13 @@ async def open_services(settings: Settings) -> Services:
             ),
             search_enabled=settings.stripe_search_enabled,
         ),
+        cache=StripeCache.open(settings),
     )
 
 
 async def close_services(services: Services) -> None:
     await services.stripe.aclose()
+    await services.cache.aclose()
     await services.contacts.close()
 
 
@@ -90,6 +98,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            graphiql.static_mount(),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],
