@@ -10,6 +10,7 @@ from typing import Any
 import strawberry
 from strawberry.dataloader import DataLoader
 
+from stripe_gateway.cache import StripeCache
 from stripe_gateway.config import Settings
 from stripe_gateway.contacts import Contact, ContactStore
 from stripe_gateway.matching import MatchResult, MatchSettings
@@ -25,6 +26,7 @@ class Services:
     contacts: ContactStore
     stripe: StripeReader
     match_settings: MatchSettings
+    cache: StripeCache
 
 
 @dataclass
@@ -39,7 +41,10 @@ class GatewayContext:
 
     def __post_init__(self) -> None:
         self.loaders = StripeLoaders(
-            self.services.stripe, search_enabled=self.services.settings.stripe_search_enabled
+            self.services.stripe,
+            cache=self.services.cache,
+            search_enabled=self.services.settings.stripe_search_enabled,
+            batching=self.services.settings.stripe_batching_enabled,
         )
         self.contact_loader = DataLoader(self._load_contacts)
 

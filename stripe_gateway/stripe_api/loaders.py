@@ -1,9 +1,15 @@
 """Per-request DataLoaders: every lookup of one GraphQL operation, batched into few requests.
 
-A loader per lookup kind collects the keys asked for in one tick of the event loop and
-fetches them together: customers by id concurrently, exact emails and domains as searches
-of up to 10 `OR` clauses, charges as a charge search over up to 10 customers, products by
-`ids[]`. Results come back in key order; a failed request fails only the keys it carried.
+A loader per lookup kind collects the keys asked for in one tick of the event loop, reads
+the cross-request cache (`stripe_gateway.cache`) and fetches only the misses, together:
+customers by id concurrently (subscriptions expanded), exact emails and domains as
+searches of up to 10 `OR` clauses (never mixed in one search), charges as a charge search
+over up to 10 customers with a per-customer list when others' charges crowd one out, and
+products by `ids[]`. Results come back in key order; a failed request fails only the keys
+it carried.
+
+With `STRIPE_BATCHING_ENABLED=false` (the naive baseline of the benchmarks) every key is
+its own request: no OR-folding, no `ids[]` lists, no charge search.
 """
 
 from __future__ import annotations
@@ -15,7 +21,10 @@ from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from stripe_gateway.records import ChargePage, Customer, Product, Subscription
+from stripe_gateway.cache import RecentCharges, StripeCache, codec
+from stripe_gateway.cache.stripe_cache import email_entry
+from stripe_gateway.matching.emails import domain_key
+from stripe_gateway.records import Charge, ChargePage, Customer, Product, Subscription
 from stripe_gateway.stripe_api import search_query
 from stripe_gateway.stripe_api.reader import PAGE_LIMIT, StripeReader
 
@@ -36,22 +45,24 @@ async def _per_chunk(
     keys: Sequence[K],
     size: int,
     fetch: Callable[[list[K]], Awaitable[dict[K, V]]],
-) -> list[V | BaseException]:
+) -> dict[K, V | BaseException]:
     """Fetch keys in chunks concurrently; a failed chunk fails only its own keys."""
     chunks = list(search_query.chunks(dict.fromkeys(keys), size))
-    if not chunks:
-        return []
     outcomes = await asyncio.gather(*(fetch(c) for c in chunks), return_exceptions=True)
     by_key: dict[K, V | BaseException] = {}
     for chunk, outcome in zip(chunks, outcomes, strict=True):
         for key in chunk:
             by_key[key] = outcome if isinstance(outcome, BaseException) else outcome[key]
-    return [by_key[key] for key in keys]
+    return by_key
 
 
-async def _each(fetch: Callable[[K], Awaitable[V]], keys: Sequence[K]) -> list[V | BaseException]:
+async def _each(
+    fetch: Callable[[K], Awaitable[V]], keys: Sequence[K]
+) -> dict[K, V | BaseException]:
     """One request per key, all at once; a failure is returned in its key's place."""
-    return await asyncio.gather(*(fetch(k) for k in keys), return_exceptions=True)
+    unique = list(dict.fromkeys(keys))
+    outcomes = await asyncio.gather(*(fetch(k) for k in unique), return_exceptions=True)
+    return dict(zip(unique, outcomes, strict=True))
 
 
 def _containing(customers: Iterable[Customer], needle: str) -> list[Customer]:
@@ -63,18 +74,35 @@ def _containing(customers: Iterable[Customer], needle: str) -> list[Customer]:
     return [c for c in customers if c.email and needle in c.email.lower()]
 
 
+def _newest_first(charges: Iterable[Charge]) -> list[Charge]:
+    return sorted(charges, key=lambda c: (-c.created, c.id))
+
+
 class StripeLoaders:
     """The DataLoaders of one GraphQL request; create one per request."""
 
-    def __init__(self, reader: StripeReader, *, search_enabled: bool = True) -> None:
+    def __init__(
+        self,
+        reader: StripeReader,
+        *,
+        cache: StripeCache | None = None,
+        search_enabled: bool = True,
+        batching: bool = True,
+    ) -> None:
         self._reader = reader
+        self._cache = cache or StripeCache(reader.settings, None)
         self._search_enabled = search_enabled
-        self.customer = DataLoader(self._load_customers)
-        self.by_email = DataLoader(self._load_by_email)
-        self.by_domain = DataLoader(self._load_by_domain)
-        self.charges = DataLoader(self._load_charges)
-        self.subscriptions = DataLoader(self._load_subscriptions)
-        self.product = DataLoader(self._load_products)
+        self._batching = batching
+        # Naive baseline: one key per batch, one clause per search.
+        self._clauses = search_query.MAX_CLAUSES if batching else 1
+        self._ids_per_list = PAGE_LIMIT if batching else 1
+        size = None if batching else 1
+        self.customer = DataLoader(self._load_customers, max_batch_size=size)
+        self.by_email = DataLoader(self._load_by_email, max_batch_size=size)
+        self.by_domain = DataLoader(self._load_by_domain, max_batch_size=size)
+        self.charges = DataLoader(self._load_charges, max_batch_size=size)
+        self.subscriptions = DataLoader(self._load_subscriptions, max_batch_size=size)
+        self.product = DataLoader(self._load_products, max_batch_size=size)
 
     # The matching package's CustomerLookup interface.
 
@@ -90,22 +118,30 @@ class StripeLoaders:
     # Batch functions.
 
     async def _load_customers(self, ids: list[str]) -> list[Customer | BaseException | None]:
-        return await asyncio.gather(
-            *(self._reader.customer(i) for i in ids), return_exceptions=True
-        )
+        async def fetch(missing: list[str]) -> dict[str, Customer | BaseException | None]:
+            return await _each(self._reader.customer, missing)
+
+        found = await self._cache.load(codec.CUSTOMER, ids, fetch)
+        return [found[i] for i in ids]
 
     async def _load_by_email(self, emails: list[str]) -> list[list[Customer] | BaseException]:
         if not self._search_enabled:
-            return await asyncio.gather(
-                *(self._list_by_email(e) for e in emails), return_exceptions=True
+            listed = await self._cache.customers_by(
+                codec.BY_EMAIL_LIST, emails, lambda missing: _each(self._list_by_email, missing)
             )
+            return [listed[e] for e in emails]
 
         async def search(chunk: list[str]) -> dict[str, list[Customer]]:
             query = search_query.any_of([search_query.exact("email", e) for e in chunk])
             found = await self._reader.search_customers(query)
             return {e: _containing(found, e) for e in chunk}
 
-        return await _per_chunk(emails, search_query.MAX_CLAUSES, search)
+        async def fetch(missing: list[str]) -> dict[str, list[Customer] | BaseException]:
+            return await _per_chunk(missing, self._clauses, search)
+
+        keys = [email_entry(e) for e in emails]
+        found = await self._cache.customers_by(codec.BY_EMAIL, keys, fetch)
+        return [found[k] for k in keys]
 
     async def _list_by_email(self, email: str) -> list[Customer]:
         """Without Search: the list endpoint, with the address as given, then lower-cased."""
@@ -125,61 +161,88 @@ class StripeLoaders:
                 found = await self._reader.search_customers(search_query.any_of(clauses))
             return {d: _containing(found, d) for d in chunk}
 
-        return await _per_chunk(domains, search_query.MAX_CLAUSES, search)
+        async def fetch(missing: list[str]) -> dict[str, list[Customer] | BaseException]:
+            return await _per_chunk(missing, self._clauses, search)
+
+        keys = [domain_key(d) for d in domains]
+        found = await self._cache.customers_by(codec.BY_DOMAIN, keys, fetch)
+        return [found[k] for k in keys]
 
     async def _load_charges(self, keys: list[ChargesKey]) -> list[ChargePage | BaseException]:
+        by_key: dict[ChargesKey, ChargePage | BaseException] = {}
         first_pages = [k for k in keys if k.after is None]
+        if first_pages:
+            needed: dict[str, int] = {}
+            for key in first_pages:
+                needed[key.customer_id] = max(key.first, needed.get(key.customer_id, 0))
 
-        async def search(chunk: list[ChargesKey]) -> dict[ChargesKey, ChargePage]:
-            ids = list(dict.fromkeys(k.customer_id for k in chunk))
-            query = search_query.any_of([search_query.exact("customer", i) for i in ids])
-            found, more = await self._reader.search_charges(query)
-            pages: dict[ChargesKey, ChargePage] = {}
-            crowded_out: list[ChargesKey] = []
-            for key in chunk:
-                own = sorted(
-                    (c for c in found if c.customer_id == key.customer_id),
-                    key=lambda c: (-c.created, c.id),
+            def usable(customer_id: str, recent: RecentCharges) -> bool:
+                return recent.page(needed[customer_id]) is not None
+
+            async def fetch(ids: list[str]) -> dict[str, RecentCharges | BaseException]:
+                if not self._batching:
+                    return await _each(lambda i: self._recent_charges(i, needed[i]), ids)
+                return await _per_chunk(
+                    ids, search_query.MAX_CLAUSES, lambda chunk: self._search_charges(chunk, needed)
                 )
-                if len(own) > key.first or not more:
-                    pages[key] = ChargePage(tuple(own[: key.first]), len(own) > key.first)
-                else:
-                    # Other customers' charges filled the search page: this customer
-                    # may have newer charges than the page holds. Ask for them directly.
-                    crowded_out.append(key)
-            for key, page in zip(
-                crowded_out,
-                await asyncio.gather(*(self._charge_page(k) for k in crowded_out)),
-                strict=True,
-            ):
-                pages[key] = page
-            return pages
 
-        searched = (
-            await _per_chunk(first_pages, search_query.MAX_CLAUSES, search) if first_pages else []
-        )
-        by_key: dict[ChargesKey, ChargePage | BaseException] = dict(
-            zip(first_pages, searched, strict=True)
-        )
-        later = [k for k in keys if k.after is not None]
-        later_pages = await asyncio.gather(
-            *(self._charge_page(k) for k in later), return_exceptions=True
-        )
-        by_key.update(zip(later, later_pages, strict=True))
+            recent = await self._cache.load(codec.CHARGES, list(needed), fetch, usable=usable)
+            for key in first_pages:
+                entry = recent[key.customer_id]
+                page = None if isinstance(entry, BaseException) else entry.page(key.first)
+                if page is not None:
+                    by_key[key] = ChargePage(*page)
+                elif isinstance(entry, BaseException):
+                    by_key[key] = entry
+        rest = [k for k in keys if k not in by_key]
+        by_key.update(await _each(self._charge_page, rest))
         return [by_key[k] for k in keys]
+
+    async def _search_charges(
+        self, customer_ids: list[str], needed: dict[str, int]
+    ) -> dict[str, RecentCharges]:
+        """One charge search over up to 10 customers; a customer whose newest charges may
+        have been crowded off the page by the others' gets its own list request."""
+        query = search_query.any_of([search_query.exact("customer", i) for i in customer_ids])
+        found, more = await self._reader.search_charges(query)
+        recent: dict[str, RecentCharges] = {}
+        crowded_out: list[str] = []
+        for customer_id in customer_ids:
+            own = _newest_first(c for c in found if c.customer_id == customer_id)
+            if not more:
+                recent[customer_id] = RecentCharges(tuple(own), more=False)
+            elif len(own) > needed[customer_id]:
+                # The page ended somewhere after these; only the last one's successor is
+                # unknown, so keep all but the last as a prefix with more to come.
+                recent[customer_id] = RecentCharges(tuple(own[:-1]), more=True)
+            else:
+                crowded_out.append(customer_id)
+        listed = await asyncio.gather(*(self._recent_charges(i, needed[i]) for i in crowded_out))
+        recent.update(zip(crowded_out, listed, strict=True))
+        return recent
+
+    async def _recent_charges(self, customer_id: str, first: int) -> RecentCharges:
+        charges, more = await self._reader.list_charges(customer_id, first, None)
+        return RecentCharges(tuple(charges), more)
 
     async def _charge_page(self, key: ChargesKey) -> ChargePage:
         charges, more = await self._reader.list_charges(key.customer_id, key.first, key.after)
         return ChargePage(tuple(charges), more)
 
     async def _load_subscriptions(self, ids: list[str]) -> list[list[Subscription] | BaseException]:
-        return await asyncio.gather(
-            *(self._reader.list_subscriptions(i) for i in ids), return_exceptions=True
-        )
+        async def fetch(missing: list[str]) -> dict[str, list[Subscription] | BaseException]:
+            return await _each(self._reader.list_subscriptions, missing)
+
+        found = await self._cache.load(codec.SUBSCRIPTIONS, ids, fetch)
+        return [found[i] for i in ids]
 
     async def _load_products(self, ids: list[str]) -> list[Product | BaseException | None]:
-        async def fetch(chunk: list[str]) -> dict[str, Product | None]:
+        async def listed(chunk: list[str]) -> dict[str, Product | None]:
             found = {p.id: p for p in await self._reader.list_products(chunk)}
             return {i: found.get(i) for i in chunk}
 
-        return await _per_chunk(ids, PAGE_LIMIT, fetch)
+        async def fetch(missing: list[str]) -> dict[str, Product | BaseException | None]:
+            return await _per_chunk(missing, self._ids_per_list, listed)
+
+        found = await self._cache.load(codec.PRODUCT, ids, fetch)
+        return [found[i] for i in ids]

@@ -1,7 +1,9 @@
 """Every Stripe request the gateway makes, one method per kind, returning records.
 
-Errors come out as the gateway's typed `StripeFailure`s; a 429 that the SDK did not retry
-is retried here with exponential backoff before it becomes `StripeRateLimited`.
+Every request first waits for its slot from the pacer (`pacing`), so the gateway stays
+under Stripe's rate limits. Errors come out as the gateway's typed `StripeFailure`s; a 429
+that still arrives is retried here with exponential backoff (each retry paced too) before
+it becomes `StripeRateLimited`.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from stripe_gateway.errors import NotFound
 from stripe_gateway.records import Charge, Customer, Product, Subscription
 from stripe_gateway.stripe_api import convert
 from stripe_gateway.stripe_api.client import StripeConnection, is_resource_missing, translate_error
+from stripe_gateway.stripe_api.pacing import Pacer, pacer_for
 
 T = TypeVar("T")
 
@@ -31,17 +34,25 @@ RATE_LIMIT_BASE_DELAY = 0.25
 class StripeReader:
     """Read-only access to the Stripe objects the gateway shows."""
 
-    def __init__(self, settings: Settings, connection: StripeConnection | None = None) -> None:
-        self._settings = settings
+    def __init__(
+        self,
+        settings: Settings,
+        connection: StripeConnection | None = None,
+        pacer: Pacer | None = None,
+    ) -> None:
+        self._settings = self.settings = settings
         self._connection = connection or StripeConnection(settings)
         self._v1 = self._connection.client.v1
+        self.pacer = pacer or pacer_for(settings)
 
     async def aclose(self) -> None:
         await self._connection.aclose()
+        await self.pacer.aclose()
 
-    async def _call(self, request: Callable[[], Awaitable[T]]) -> T:
+    async def _call(self, request: Callable[[], Awaitable[T]], *, search: bool = False) -> T:
         attempts = self._settings.stripe_rate_limit_retries + 1
         for attempt in range(attempts):
+            await self.pacer.wait(search)
             try:
                 return await request()
             except stripe.RateLimitError as exc:
@@ -79,7 +90,9 @@ class StripeReader:
             }
             if page:
                 params["page"] = page
-            result = await self._call(partial(self._v1.customers.search_async, params=params))
+            result = await self._call(
+                partial(self._v1.customers.search_async, params=params), search=True
+            )
             found.extend(convert.customer(c.to_dict()) for c in result.data)
             page = result.next_page
             if not result.has_more or not page:
@@ -98,7 +111,8 @@ class StripeReader:
     async def search_charges(self, query: str) -> tuple[list[Charge], bool]:
         """The first page of charges for a search query, and whether there are more."""
         result = await self._call(
-            lambda: self._v1.charges.search_async(params={"query": query, "limit": PAGE_LIMIT})
+            lambda: self._v1.charges.search_async(params={"query": query, "limit": PAGE_LIMIT}),
+            search=True,
         )
         return [convert.charge(c.to_dict()) for c in result.data], bool(result.has_more)
 

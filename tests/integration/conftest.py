@@ -97,6 +97,9 @@ def start_gateway(fake: FakeStripe, tmp_path_factory: pytest.TempPathFactory) ->
         if "database_url" not in overrides:
             db = tmp_path_factory.mktemp("db") / "contacts.sqlite3"
             overrides["database_url"] = f"sqlite+aiosqlite:///{db}"
+        # Tests that count the Stripe requests of one query must not see lookups cached by
+        # other tests: no cross-request cache unless a test asks for one.
+        overrides.setdefault("cache_url", "none://")
         settings = load_settings(
             stripe_api_key=TEST_KEY, stripe_api_base=fake.url, **overrides
         )

@@ -1,0 +1,76 @@
+"""aiocache backends from a URL: a bounded in-process memory cache, or Redis.
+
+Values reach the backend as JSON text (see `codec`), never pickled: the memory backend
+stores the text as is, Redis gets it through aiocache's `StringSerializer`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from aiocache import RedisCache, SimpleMemoryCache
+from aiocache.base import BaseCache
+from aiocache.serializers import StringSerializer
+
+# Cache operations that take longer than this count as failures (the gateway then asks
+# Stripe instead of waiting on a stuck cache).
+OPERATION_TIMEOUT_SECONDS = 2.0
+
+
+class BoundedMemoryCache(SimpleMemoryCache):  # type: ignore[misc]
+    """aiocache's SimpleMemoryCache holding at most `max_entries` keys.
+
+    aiocache's memory backend has no bound. Here a new key beyond the bound evicts the
+    oldest ones (insertion order, which a Python dict keeps), with their expiry timers.
+    """
+
+    def __init__(self, max_entries: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.max_entries = max_entries
+
+    async def _set(
+        self, key: str, value: Any, ttl: Any = None, _cas_token: Any = None, _conn: Any = None
+    ) -> Any:
+        entries: dict[str, Any] = self._cache
+        if key not in entries:
+            while len(entries) >= self.max_entries:
+                self._evict(next(iter(entries)))
+        return await super()._set(key, value, ttl=ttl, _cas_token=_cas_token, _conn=_conn)
+
+    def _evict(self, key: str) -> None:
+        self._cache.pop(key, None)
+        handle = self._handlers.pop(key, None)
+        if handle is not None:
+            handle.cancel()
+
+    def __len__(self) -> int:
+        return len(self._cache)
+
+
+def is_disabled(url: str) -> bool:
+    """`none://` (or an empty URL) switches the cache off."""
+    return not url or url.startswith("none:")
+
+
+def open_backend(url: str, *, max_entries: int, namespace: str) -> BaseCache | None:
+    """The aiocache backend for `url`, or None when caching is off."""
+    if is_disabled(url):
+        return None
+    parts = urlsplit(url)
+    if parts.scheme == "memory":
+        # No I/O to time out, and no task per operation for `asyncio.wait_for`.
+        return BoundedMemoryCache(max_entries, namespace=namespace, timeout=None)
+    if parts.scheme in ("redis", "rediss"):
+        db = (parts.path or "/0").strip("/").split("/")[0] or "0"
+        return RedisCache(
+            serializer=StringSerializer(),
+            endpoint=parts.hostname or "127.0.0.1",
+            port=parts.port or 6379,
+            db=int(db),
+            password=parts.password,
+            ssl=parts.scheme == "rediss",
+            namespace=namespace,
+            timeout=OPERATION_TIMEOUT_SECONDS,
+        )
+    raise ValueError(f"unsupported cache URL scheme {parts.scheme!r}")

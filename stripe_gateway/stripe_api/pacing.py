@@ -1,0 +1,170 @@
+"""Client-side pacing: every Stripe request waits for a slot under the configured rates.
+
+Stripe allows 100 requests/s in live mode and 25/s in test mode, searches 20/s on top;
+requests beyond answer 429. The pacer keeps the gateway under `STRIPE_MAX_RPS` and
+`STRIPE_SEARCH_MAX_RPS` (by default 90% of the key's limits): a request that would go over
+waits for its slot instead of failing.
+
+The rule is a sliding window log: a request may start once fewer than N requests started
+in the last W seconds (N = the rate rounded down, W = 1 s; rates under 1/s use N = 1 and
+W = 1/rate). So any one-second window holds at most N requests, however they bunch, and a
+wave of up to N requests goes out at once. Slots are handed out in arrival order. A search
+request takes a slot in both windows.
+
+With `CACHE_URL=redis://...` the windows live in Redis (a Lua script takes a slot
+atomically, on Redis's clock), so every process of the gateway shares the limits. A
+Redis failure falls back to this process's own windows, which are never looser.
+
+Why not the `limits` package: its strategies answer "allowed or not" for a hit now, not
+"when is my slot", so waiting in order would mean polling; the script below is small.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from stripe_gateway.config import Settings
+
+logger = logging.getLogger("stripe_gateway.pacing")
+
+
+class Pacer(Protocol):
+    async def wait(self, search: bool) -> None:
+        """Return when a request (a search request if `search`) may be sent."""
+
+    async def aclose(self) -> None: ...
+
+
+def window_of(rate: float) -> tuple[int, float]:
+    """(N, W): at most N requests start in any W seconds, for `rate` requests/s."""
+    if rate >= 1:
+        return math.floor(rate), 1.0
+    return 1, 1.0 / rate
+
+
+class _Window:
+    """The start times of the last N requests (in order)."""
+
+    def __init__(self, rate: float) -> None:
+        self.size, self.length = window_of(rate)
+        self.starts: deque[float] = deque(maxlen=self.size)
+
+    def earliest(self) -> float:
+        """The earliest time the next request may start (given the ones before it)."""
+        if len(self.starts) < self.size:
+            return 0.0
+        return self.starts[0] + self.length
+
+
+class LocalPacer:
+    """This process's windows."""
+
+    def __init__(
+        self, rate: float, search_rate: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._overall = _Window(rate)
+        self._search = _Window(search_rate)
+        self._last = 0.0
+        self._clock = clock
+
+    def reserve(self, search: bool) -> float:
+        """Take the next slot; return how long to wait for it (seconds)."""
+        now: float = self._clock()
+        windows = (self._overall, self._search) if search else (self._overall,)
+        slot = max(now, self._last, *(w.earliest() for w in windows))
+        for window in windows:
+            window.starts.append(slot)
+        self._last = slot
+        return slot - now
+
+    async def wait(self, search: bool) -> None:
+        delay = self.reserve(search)
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    async def aclose(self) -> None:
+        return None
+
+
+# KEYS: the slot list of each window (the overall one first), then the "last slot" key.
+# ARGV: now is Redis's clock; per window N and W in microseconds.
+# Returns how many microseconds to wait.
+_RESERVE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local windows = #KEYS - 1
+local slot = math.max(now, tonumber(redis.call('GET', KEYS[#KEYS]) or '0'))
+for i = 1, windows do
+  local size = tonumber(ARGV[2 * i - 1])
+  local length = tonumber(ARGV[2 * i])
+  if redis.call('LLEN', KEYS[i]) >= size then
+    local oldest = tonumber(redis.call('LINDEX', KEYS[i], -size))
+    slot = math.max(slot, oldest + length)
+  end
+end
+local keep = 0
+for i = 1, windows do
+  local size = tonumber(ARGV[2 * i - 1])
+  local length = tonumber(ARGV[2 * i])
+  redis.call('RPUSH', KEYS[i], string.format('%d', slot))
+  redis.call('LTRIM', KEYS[i], -size, -1)
+  local ttl = math.ceil((slot - now + length) / 1000) + 1000
+  redis.call('PEXPIRE', KEYS[i], ttl)
+  keep = math.max(keep, ttl)
+end
+redis.call('SET', KEYS[#KEYS], string.format('%d', slot), 'PX', keep)
+return slot - now
+"""
+
+
+class RedisPacer:
+    """Windows shared by every process that uses the same Redis and namespace."""
+
+    def __init__(self, redis_url: str, rate: float, search_rate: float, namespace: str) -> None:
+        import redis.asyncio as redis_asyncio
+
+        self._redis: Any = redis_asyncio.Redis.from_url(redis_url, socket_timeout=2.0)
+        self._script = self._redis.register_script(_RESERVE)
+        self._local = LocalPacer(rate, search_rate)
+        prefix = f"{namespace}pace:"
+        self._keys = {
+            False: [f"{prefix}all", f"{prefix}last"],
+            True: [f"{prefix}all", f"{prefix}search", f"{prefix}last"],
+        }
+        overall, search = window_of(rate), window_of(search_rate)
+        self._args = {
+            False: [overall[0], int(overall[1] * 1e6)],
+            True: [overall[0], int(overall[1] * 1e6), search[0], int(search[1] * 1e6)],
+        }
+
+    async def wait(self, search: bool) -> None:
+        try:
+            micros = await self._script(keys=self._keys[search], args=self._args[search])
+            delay = int(micros) / 1e6
+        except Exception:
+            logger.warning("shared pacing via Redis failed; pacing this process alone")
+            delay = self._local.reserve(search)
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    async def aclose(self) -> None:
+        await self._redis.aclose()
+
+
+def pacer_for(settings: Settings) -> Pacer:
+    """The pacer the settings ask for: shared through Redis when the cache is Redis."""
+    rate, search_rate = settings.stripe_rate_limits
+    if settings.cache_url.startswith(("redis://", "rediss://")):
+        mode = "live" if settings.stripe_livemode else "test"
+        namespace = f"{settings.cache_namespace}:{mode}:"
+        return RedisPacer(settings.cache_url, rate, search_rate, namespace)
+    return LocalPacer(rate, search_rate)
+
+
+__all__ = ["LocalPacer", "Pacer", "RedisPacer", "pacer_for", "window_of"]
