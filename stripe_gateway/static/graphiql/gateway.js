@@ -7,11 +7,13 @@
   var root = document.getElementById("graphiql");
   var endpoint = new URL(root.getAttribute("data-endpoint"), window.location.href);
   var fetcher = GraphiQL.createFetcher({ url: endpoint.href });
+  // Anonymous: GraphiQL picks up a changed operation name after a short delay, so a named
+  // default query replaced and run at once would be sent under the old name.
   var defaultQuery = [
     "# stripe-gateway. Run with Ctrl-Enter. For a bearer token, open",
     '# Headers below: {"Authorization": "Bearer <token>"}',
     "",
-    "query Contact {",
+    "{",
     '  contact(id: "1001") {',
     "    name",
     "    email",
