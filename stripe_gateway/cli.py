@@ -1,10 +1,11 @@
-"""The `stripe-gateway` command: serve, match, import-contacts, export-schema."""
+"""The `stripe-gateway` command: serve, match, import-contacts, export-schema, check-key."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,6 +25,12 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     if args.demo and args.federation:
         raise ConfigError("--demo serves the standalone schema: leave out --federation")
+    if args.demo and args.host != "127.0.0.1":
+        raise ConfigError("--demo always binds 127.0.0.1: leave out --host")
+    # The gateway's own messages (start-up warnings, unexpected errors with their request
+    # id) next to uvicorn's; other libraries only from WARNING up.
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s:     %(name)s: %(message)s")
+    logging.getLogger("stripe_gateway").setLevel(logging.INFO)
     if args.demo:
         from stripe_gateway.demo import run_demo
 
@@ -132,6 +139,48 @@ def cmd_export_schema(args: argparse.Namespace) -> None:
     print(build_schema(federation=args.federation).as_str())
 
 
+def cmd_check_key(args: argparse.Namespace) -> None:
+    from stripe_gateway.security import key_kind, mask_secret
+    from stripe_gateway.stripe_api.key_check import PERMISSION_LABELS, check_key
+
+    settings = load_settings()
+    _require_key(settings)
+    key = settings.stripe_api_key.get_secret_value()
+    kind = key_kind(key)
+    mode = "live" if settings.stripe_livemode else "test"
+    print(f"key {mask_secret(key)} ({kind} key, {mode} mode), Stripe at {settings.stripe_api_base}")
+    if kind == "secret":
+        print(
+            "warning: this is a secret key (sk_): it can write, refund and delete. Give the "
+            "gateway a restricted key with only the read permissions below.",
+            file=sys.stderr,
+        )
+    elif kind != "restricted":
+        print("warning: not a restricted key (rk_live_/rk_test_)", file=sys.stderr)
+    results = asyncio.run(check_key(settings))
+    for probe in results:
+        if probe.skipped:
+            status, detail = "skipped", probe.message or ""
+        elif probe.ok:
+            status, detail = "ok", ""
+        elif probe.permission:
+            label = PERMISSION_LABELS.get(probe.permission)
+            named = f"{probe.permission} ({label})" if label else probe.permission
+            status, detail = "DENIED", f"needs {named}"
+        else:
+            status, detail = "FAILED", f"{probe.code}: {probe.message}"
+        print(f"  {status:<8} {probe.name:<20} {probe.request:<26} {detail}".rstrip())
+    failed = [p for p in results if not p.ok]
+    missing = sorted({p.permission for p in failed if p.permission})
+    if missing:
+        grants = ", ".join(f"{PERMISSION_LABELS.get(p, p)} ({p})" for p in missing)
+        print(f"grant the key these permissions: {grants}")
+    readable = sum(1 for p in results if p.ok and not p.skipped)
+    print(f"{readable} of {sum(1 for p in results if not p.skipped)} reads work")
+    if failed or len(results) < 6:
+        raise SystemExit(1)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="stripe-gateway",
@@ -169,6 +218,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--federation", action="store_true", help="the Apollo Federation v2 subgraph's SDL"
     )
     export.set_defaults(run=cmd_export_schema)
+
+    check = commands.add_parser(
+        "check-key",
+        help="probe, with one limit=1 read each, every Stripe endpoint the gateway reads",
+    )
+    check.set_defaults(run=cmd_check_key)
     return parser
 
 

@@ -7,18 +7,24 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import tempfile
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import uvicorn
+from pydantic import SecretStr
 
 from stripe_gateway.config import load_settings
 from stripe_gateway.contacts import ContactStore
 from stripe_gateway.server import create_app
 
 DEMO_KEY = "rk_test_demo_not_a_real_key"
+# The demo's bearer token (GATEWAY_API_TOKENS, when set, replaces it). The demo serves
+# fake data on 127.0.0.1 only, so a short, printed token is fine here and nowhere else.
+DEMO_TOKEN = "demo"
+DEMO_HOST = "127.0.0.1"
 
 # One contact per case the matching rule knows; the customers are in fake_stripe/demo_data.json.
 DEMO_CONTACTS: list[dict[str, Any]] = [
@@ -105,12 +111,26 @@ async def run_demo(host: str = "127.0.0.1", port: int = 8000) -> None:
             stripe_api_base=f"http://127.0.0.1:{fake_port}",
             database_url=database_url,
         )
+        if not settings.api_tokens:
+            settings = settings.model_copy(update={"gateway_api_tokens": SecretStr(DEMO_TOKEN)})
+        token = settings.api_tokens[0]
+        # The short demo token is deliberate; do not warn about it.
+        logging.getLogger("stripe_gateway.security").setLevel(logging.ERROR)
+        host = DEMO_HOST  # never anything but loopback
         gateway = uvicorn.Server(
             uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning")
         )
         gateway_task = await _start(gateway)
         url = f"http://{host}:{port}/graphql"
         print(f"stripe-gateway demo: GraphiQL at {url}", flush=True)
+        print(
+            f'bearer token: {token} (in GraphiQL, Headers: {{"Authorization": "Bearer {token}"}})'
+        )
+        print(
+            f"  curl -s {url} -H 'Authorization: Bearer {token}' "
+            "-H 'Content-Type: application/json' "
+            """-d '{"query": "{ contact(id: \\"1001\\") { name stripeMatch { method } } }"}'"""
+        )
         print(f"fake Stripe at http://127.0.0.1:{fake_port} (request log: /_fake/requests)")
         print("try this query:\n" + EXAMPLE_QUERY, flush=True)
         try:

@@ -143,3 +143,12 @@ class StripeReader:
             )
         )
         return [convert.product(p.to_dict()) for p in result.data]
+
+    async def charge_customer_id(self, charge_id: str) -> str | None:
+        """The customer a charge belongs to (webhooks: a refund or dispute names only its
+        charge); None for an unknown charge or one without a customer."""
+        try:
+            obj = await self._call(lambda: self._v1.charges.retrieve_async(charge_id))
+        except NotFound:
+            return None
+        return convert.charge(obj.to_dict()).customer_id

@@ -19,6 +19,8 @@ from tests.servers import serve_in_thread
 
 DATA = Path(__file__).parent.parent / "data" / "stripe.json"
 TEST_KEY = "rk_test_integration0000secret"
+# The bearer token every test gateway accepts (GATEWAY_API_TOKENS) and `Gateway` sends.
+TEST_TOKEN = "test-token-0123456789abcdef0123456789"
 
 
 @dataclass
@@ -94,6 +96,7 @@ def start_gateway(fake: FakeStripe, tmp_path_factory: pytest.TempPathFactory) ->
 
     @contextmanager
     def start(**overrides: Any) -> Iterator[Gateway]:
+        overrides.setdefault("gateway_api_tokens", TEST_TOKEN)
         if "database_url" not in overrides:
             db = tmp_path_factory.mktemp("db") / "contacts.sqlite3"
             overrides["database_url"] = f"sqlite+aiosqlite:///{db}"
@@ -103,8 +106,9 @@ def start_gateway(fake: FakeStripe, tmp_path_factory: pytest.TempPathFactory) ->
         settings = load_settings(
             stripe_api_key=TEST_KEY, stripe_api_base=fake.url, **overrides
         )
+        token = settings.api_tokens[0] if settings.gateway_auth and settings.api_tokens else None
         with serve_in_thread(create_app(settings)) as url:
-            yield Gateway(url)
+            yield Gateway(url, token=token)
 
     return start
 
