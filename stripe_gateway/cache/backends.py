@@ -6,6 +6,8 @@ stores the text as is, Redis gets it through aiocache's `StringSerializer`.
 
 from __future__ import annotations
 
+import asyncio
+from collections import OrderedDict
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,27 +24,36 @@ class BoundedMemoryCache(SimpleMemoryCache):  # type: ignore[misc]
     """aiocache's SimpleMemoryCache holding at most `max_entries` keys.
 
     aiocache's memory backend has no bound. Here a new key beyond the bound evicts the
-    oldest ones (insertion order, which a Python dict keeps), with their expiry timers.
+    oldest ones (insertion order), with their expiry timers. An OrderedDict, because
+    taking the first key of a plain dict that has had many first keys removed is slow.
     """
+
+    _cache: OrderedDict[str, Any]
+    _handlers: dict[str, asyncio.TimerHandle]
 
     def __init__(self, max_entries: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.max_entries = max_entries
+        self._cache = OrderedDict()
 
     async def _set(
         self, key: str, value: Any, ttl: Any = None, _cas_token: Any = None, _conn: Any = None
     ) -> Any:
-        entries: dict[str, Any] = self._cache
+        entries = self._cache
         if key not in entries:
             while len(entries) >= self.max_entries:
-                self._evict(next(iter(entries)))
+                evicted, _ = entries.popitem(last=False)
+                handle = self._handlers.pop(evicted, None)
+                if handle is not None:
+                    handle.cancel()
         return await super()._set(key, value, ttl=ttl, _cas_token=_cas_token, _conn=_conn)
 
-    def _evict(self, key: str) -> None:
-        self._cache.pop(key, None)
-        handle = self._handlers.pop(key, None)
-        if handle is not None:
+    async def _clear(self, namespace: str | None = None, _conn: Any = None) -> bool:
+        for handle in self._handlers.values():
             handle.cancel()
+        self._cache = OrderedDict()
+        self._handlers = {}
+        return True
 
     def __len__(self) -> int:
         return len(self._cache)

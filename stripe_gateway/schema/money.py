@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 import strawberry
 from babel.numbers import format_currency
@@ -44,8 +45,12 @@ def minor_unit_exponent(currency: str) -> int:
     return 2
 
 
+@lru_cache(maxsize=4096)
 def format_money(amount: int, currency: str) -> str:
-    """`1999, "usd"` gives `$19.99`; `1500, "jpy"` gives `¥1,500`."""
+    """`1999, "usd"` gives `$19.99`; `1500, "jpy"` gives `¥1,500`.
+
+    Cached: Babel takes tens of microseconds per call, and a page of charges repeats amounts.
+    """
     if not currency:
         return str(amount)
     exponent = minor_unit_exponent(currency)
