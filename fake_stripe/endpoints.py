@@ -20,7 +20,8 @@ from fake_stripe.errors import resource_missing
 from fake_stripe.expand import cannot_expand, expand
 from fake_stripe.pagination import cursor_page, list_envelope, search_envelope, search_page
 from fake_stripe.params import Params
-from fake_stripe.search_query import Field, check, matches, parse
+from fake_stripe.search_query import Field, check, parse
+from fake_stripe.search_query import predicate as search_predicate
 from fake_stripe.store import Entry, Store
 
 Predicate = Callable[[Mapping[str, Any]], bool]
@@ -82,7 +83,7 @@ def list_objects(request: Request, resource: Resource, predicate: Predicate) -> 
     expands = params.expand()
     if "total_count" in expands:
         raise cannot_expand("total_count")
-    entries = [e for e in store.entries(resource.kind) if _live(e) and predicate(e.obj)]
+    entries = store.select(resource.kind, lambda e: _live(e) and predicate(e.obj))
     page, has_more = cursor_page(store, resource.kind, entries, params)
     return JSONResponse(list_envelope(_served(store, page, expands), has_more, resource.url))
 
@@ -95,11 +96,10 @@ def search(request: Request, resource: Resource) -> JSONResponse:
     query = parse(text)
     check(query, resource.search_fields, resource.plural)
     expands = params.expand()
-    hits = [
-        e
-        for e in store.searchable(resource.kind, config.search_lag_seconds)
-        if _live(e) and matches(query, e.obj, resource.search_fields)
-    ]
+    hit = search_predicate(query, resource.search_fields)
+    hits = store.searchable(
+        resource.kind, config.search_lag_seconds, lambda obj: not obj.get("deleted") and hit(obj)
+    )
     page, has_more, next_page = search_page(hits, params, text)
     total = len(hits) if "total_count" in expands else None
     data = _served(store, page, expands)

@@ -101,17 +101,26 @@ PRICES = Resource(
 )
 
 
+def _always(obj: Mapping[str, Any]) -> bool:
+    return True
+
+
 def _equals(field: str, wanted: str | None) -> Predicate:
     """Objects whose `field` equals `wanted` exactly (all objects when it is None)."""
+    if wanted is None:
+        return _always
 
     def predicate(obj: Mapping[str, Any]) -> bool:
-        return wanted is None or obj.get(field) == wanted
+        return obj.get(field) == wanted
 
     return predicate
 
 
 def _all(*predicates: Predicate) -> Predicate:
-    return lambda obj: all(p(obj) for p in predicates)
+    needed = [p for p in predicates if p is not _always]
+    if len(needed) <= 1:
+        return needed[0] if needed else _always
+    return lambda obj: all(p(obj) for p in needed)
 
 
 def _boolean(params: Params, name: str) -> bool | None:

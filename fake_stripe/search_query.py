@@ -248,8 +248,39 @@ def matches(query: Query, obj: Mapping[str, Any], fields: Mapping[str, Field]) -
     return any(hits) if query.conjunction == "OR" else all(hits)
 
 
+def predicate(query: Query, fields: Mapping[str, Field]) -> Callable[[Mapping[str, Any]], bool]:
+    """`matches` for one (checked) query, as a function of the object. An `OR` of exact,
+    not negated string or token clauses (the gateway's batched searches) becomes a set
+    lookup per field, so a search over many objects stays fast; the answer is the same."""
+    simple = query.conjunction == "OR" or len(query.clauses) == 1
+    wanted: dict[str, set[str]] = {}
+    for clause in query.clauses:
+        if not simple or clause.op != ":" or clause.negated or clause.key is not None:
+            return lambda obj: matches(query, obj, fields)
+        if fields[clause.field].kind not in ("string", "token"):
+            return lambda obj: matches(query, obj, fields)
+        wanted.setdefault(clause.field, set()).add(clause.value.casefold())
+    readers = [(fields[name].read, values) for name, values in wanted.items()]
+
+    def any_equal(obj: Mapping[str, Any]) -> bool:
+        for read, values in readers:
+            actual = read(obj)
+            if actual is not None and str(actual).casefold() in values:
+                return True
+        return False
+
+    return any_equal
+
+
 def getter(*path: str) -> Callable[[Mapping[str, Any]], Any]:
     """Read a nested field, None when any step is missing."""
+    if len(path) == 1:
+        (name,) = path
+
+        def read_top(obj: Mapping[str, Any]) -> Any:
+            return obj.get(name)
+
+        return read_top
 
     def read(obj: Mapping[str, Any]) -> Any:
         value: Any = obj

@@ -171,10 +171,28 @@ class Store:
         """Every object of a kind, newest first."""
         return [entry.obj for entry in self.entries(kind)]
 
-    def searchable(self, kind: str, lag_seconds: float) -> list[Entry]:
-        """Entries inserted at least `lag_seconds` ago, newest first: what search can see."""
-        now = self._clock()
-        return [e for e in self.entries(kind) if now - e.inserted_at >= lag_seconds]
+    def select(self, kind: str, where: Callable[[Entry], bool]) -> list[Entry]:
+        """The entries of a kind for which `where` holds, newest first (filtered before
+        sorting, so a search over many objects stays fast)."""
+        with self._lock:
+            items = list(self._objects[kind].values())
+        return sorted(filter(where, items), key=lambda e: e.sort_key, reverse=True)
+
+    def searchable(
+        self,
+        kind: str,
+        lag_seconds: float,
+        where: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> list[Entry]:
+        """Entries inserted at least `lag_seconds` ago (and, if given, `where` their object),
+        newest first: what search can see."""
+        if lag_seconds > 0:
+            now = self._clock()
+            return self.select(
+                kind,
+                lambda e: now - e.inserted_at >= lag_seconds and (where is None or where(e.obj)),
+            )
+        return self.select(kind, lambda e: where is None or where(e.obj))
 
     def counts(self) -> dict[str, int]:
         """How many objects of each kind are stored."""
