@@ -127,7 +127,7 @@ def contacts_subgraph(node: str, tmp_path_factory: pytest.TempPathFactory) -> It
         yield running.url
 
 
-SupergraphFactory = Callable[[], AbstractContextManager[Supergraph]]
+SupergraphFactory = Callable[..., AbstractContextManager[Supergraph]]
 
 
 @pytest.fixture(scope="module")
@@ -137,8 +137,8 @@ def start_supergraph(
     """Start a gateway in federation mode and @apollo/gateway over it and the contacts."""
 
     @contextmanager
-    def start() -> Iterator[Supergraph]:
-        with start_gateway(graphql_federation=True) as ours:
+    def start(**overrides: Any) -> Iterator[Supergraph]:
+        with start_gateway(graphql_federation=True, **overrides) as ours:
             port = str(free_port())
             with run_node(
                 node,
@@ -155,7 +155,9 @@ def start_supergraph(
 
 @pytest.fixture(scope="module")
 def supergraph(start_supergraph: SupergraphFactory) -> Iterator[Supergraph]:
-    with start_supergraph() as running:
+    # As in production: introspection off (IntrospectAndCompose reads `_service`, a plain
+    # field) and the gateway's bearer token sent to the subgraph.
+    with start_supergraph(gateway_introspection=False) as running:
         yield running
 
 
@@ -225,6 +227,8 @@ def test_exported_sdl_composes_and_snake_case_requires_would_not(
 def test_supergraph_adds_stripe_matches_to_the_contacts(
     supergraph: Supergraph, fresh: FakeStripe
 ) -> None:
+    # The subgraph refuses introspection, yet the gateway composed it from `_service`.
+    assert supergraph.subgraph.post("{ __schema { queryType { name } } }").json()["errors"]
     data = supergraph.query(SUPERGRAPH_QUERY)
     contacts = data["contacts"]
     assert [c["id"] for c in contacts] == [c["id"] for c in CONTACTS]

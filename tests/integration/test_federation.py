@@ -299,3 +299,30 @@ async def test_service_and_entities_work_with_introspection_disabled(
         assert entities.data["_entities"][0]["stripeMatch"]["customer"] == {"id": "cus_alpha"}
     finally:
         await close_services(services)
+
+
+def test_service_and_entities_need_the_same_authentication(subgraph: Gateway) -> None:
+    if subgraph.token is None:
+        pytest.skip("test gateways run without authentication")
+    for query, variables in (
+        ("{ _service { sdl } }", {}),
+        (ENTITIES, {"r": [contact("1", "alpha@alpha.example")]}),
+    ):
+        anonymous = Gateway(subgraph.url).post(query, variables)
+        assert anonymous.status_code == 401
+        assert "_service" not in anonymous.text
+        assert "cus_alpha" not in anonymous.text
+        assert subgraph.post(query, variables).status_code == 200
+
+
+def test_service_and_entities_stay_reachable_when_introspection_is_off(
+    start_gateway: GatewayFactory, fresh: FakeStripe
+) -> None:
+    with start_gateway(graphql_federation=True, gateway_introspection=False) as subgraph:
+        refused = subgraph.post("{ __schema { queryType { name } } }").json()
+        assert refused["errors"]
+        assert "data" not in refused or refused["data"] is None
+        sdl = subgraph.query("{ _service { sdl } }")["_service"]["sdl"]
+        assert sdl == build_schema(federation=True).as_str()
+        data = subgraph.query(ENTITIES, {"r": [contact("1", "alpha@alpha.example")]})
+        assert data["_entities"][0]["stripeMatch"]["customer"] == {"id": "cus_alpha"}
