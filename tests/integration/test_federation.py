@@ -4,12 +4,15 @@ introspection switched off. tests/e2e composes and queries it through a real gat
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from strawberry.extensions import DisableIntrospection
 
@@ -18,7 +21,8 @@ from stripe_gateway.resolvers.context import GatewayContext
 from stripe_gateway.schema import build_schema
 from stripe_gateway.schema.federation import build_federation_schema
 from stripe_gateway.server import close_services, open_services
-from tests.integration.conftest import TEST_KEY, FakeStripe, Gateway, GatewayFactory
+from tests.integration.conftest import TEST_KEY, TEST_TOKEN, FakeStripe, Gateway, GatewayFactory
+from tests.servers import free_port
 
 ENTITIES = """
 query($r: [_Any!]!) { _entities(representations: $r) {
@@ -326,3 +330,51 @@ def test_service_and_entities_stay_reachable_when_introspection_is_off(
         assert sdl == build_schema(federation=True).as_str()
         data = subgraph.query(ENTITIES, {"r": [contact("1", "alpha@alpha.example")]})
         assert data["_entities"][0]["stripeMatch"]["customer"] == {"id": "cus_alpha"}
+
+
+def test_cli_serve_federation_serves_the_subgraph(fake: FakeStripe, tmp_path: Path) -> None:
+    port = free_port()
+    env = {
+        **os.environ,
+        "STRIPE_API_KEY": TEST_KEY,
+        "STRIPE_API_BASE": fake.url,
+        "GATEWAY_API_TOKENS": TEST_TOKEN,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'contacts.sqlite3'}",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "stripe_gateway.cli", "serve", "--federation", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        cwd=tmp_path,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert process.poll() is None, "serve --federation exited"
+            assert time.monotonic() < deadline, "serve --federation did not start"
+            time.sleep(0.1)
+        gateway = Gateway(url, token=TEST_TOKEN)
+        sdl = gateway.query("{ _service { sdl } }")["_service"]["sdl"]
+        assert sdl == build_schema(federation=True).as_str()
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def test_cli_refuses_demo_with_federation() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "stripe_gateway.cli", "serve", "--demo", "--federation"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "--federation" in result.stderr
+    assert "Traceback" not in result.stderr
