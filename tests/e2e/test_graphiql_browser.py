@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 import pytest
 
 from stripe_gateway import graphiql
-from stripe_gateway.config import Settings
 from tests.conftest import skip_or_fail
 from tests.integration.conftest import GatewayFactory
 
@@ -29,7 +28,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-TOKEN = "graphiql-e2e-token"
 QUERY = '{ stripeCustomer(id: "cus_alpha") { email name'
 
 # Runs before the page's own scripts: keeps every CSP violation the page reports.
@@ -66,22 +64,15 @@ def browser_context(tmp_path: Path) -> Iterator[Any]:
             context.close()
 
 
-def auth_settings() -> dict[str, Any]:
-    """Bearer-token authentication with TOKEN, where the gateway has it (the browser sends
-    the fixture's token when it has one, TOKEN otherwise)."""
-    if "gateway_api_tokens" in Settings.model_fields:
-        return {"gateway_api_tokens": TOKEN}
-    return {}
-
-
 def test_graphiql_runs_a_query_offline_under_the_csp(
     start_gateway: GatewayFactory, browser_context: Any
 ) -> None:
     from playwright.sync_api import expect
 
-    with start_gateway(**auth_settings()) as gateway:
+    with start_gateway() as gateway:
         origin = gateway.url
-        token = gateway.token or TOKEN
+        token = gateway.token
+        assert token, "test gateways require a bearer token: GraphiQL must work with one"
         page = browser_context.new_page()
         requests: list[Any] = []
         console: list[str] = []

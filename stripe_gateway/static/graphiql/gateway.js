@@ -10,8 +10,9 @@
   // Anonymous: GraphiQL picks up a changed operation name after a short delay, so a named
   // default query replaced and run at once would be sent under the old name.
   var defaultQuery = [
-    "# stripe-gateway. Run with Ctrl-Enter. For a bearer token, open",
-    '# Headers below: {"Authorization": "Bearer <token>"}',
+    "# Run with Ctrl-Enter. With authentication on, open",
+    '# Headers: {"Authorization": "Bearer <token>"}',
+    "# and re-fetch the schema (\u21bb on the left).",
     "",
     "{",
     '  contact(id: "1001") {',
