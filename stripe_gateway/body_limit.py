@@ -52,7 +52,8 @@ class BodyLimitMiddleware:
             body: bytes = message.get("body", b"")
             total += len(body)
             if total > self.max_bytes:
-                await _drain(receive, self.max_bytes + DRAIN_BYTES - total)
+                if message.get("more_body", False):
+                    await _drain(receive, self.max_bytes + DRAIN_BYTES - total)
                 await self._refuse(scope, receive, send)
                 return
             chunks.append(body)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from stripe_gateway.contacts import UNSET, Contact, ContactPage
+from stripe_gateway.errors import BadUserInput
 from stripe_gateway.resolvers.context import GatewayContext
 
 
@@ -17,6 +18,9 @@ async def contacts(
     context: GatewayContext, first: int, after: str | None, search: str | None
 ) -> ContactPage:
     """A page of stored contacts, optionally filtered by a name or email substring."""
+    maximum = context.services.settings.gateway_max_page_size
+    if first > maximum:
+        raise BadUserInput(f"`first` must be between 0 and {maximum}, not {first}")
     return await context.services.contacts.list(first=first, after=after, search=search)
 
 

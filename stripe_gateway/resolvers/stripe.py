@@ -12,10 +12,10 @@ MAX_PAGE_SIZE = 100
 ENDED_STATUSES = frozenset({"canceled", "incomplete_expired"})
 
 
-def check_page_size(first: int) -> int:
-    """`first` must be 1 to 100, Stripe's own page limit."""
-    if not 1 <= first <= MAX_PAGE_SIZE:
-        raise BadUserInput(f"`first` must be between 1 and {MAX_PAGE_SIZE}, not {first}")
+def check_page_size(first: int, maximum: int = MAX_PAGE_SIZE) -> int:
+    """`first` must be 1 to `maximum` (GATEWAY_MAX_PAGE_SIZE, at most Stripe's page limit)."""
+    if not 1 <= first <= maximum:
+        raise BadUserInput(f"`first` must be between 1 and {maximum}, not {first}")
     return first
 
 
@@ -32,7 +32,8 @@ async def charges(
     context: GatewayContext, customer_id: str, first: int, after: str | None
 ) -> ChargePage:
     """One page of a customer's charges, newest first."""
-    key = ChargesKey(customer_id, check_page_size(first), after or None)
+    maximum = context.services.settings.gateway_max_page_size
+    key = ChargesKey(customer_id, check_page_size(first, maximum), after or None)
     return await context.loaders.charges.load(key)
 
 
