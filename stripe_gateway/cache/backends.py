@@ -64,14 +64,19 @@ def is_disabled(url: str) -> bool:
     return not url or url.startswith("none:")
 
 
+def _key(key: str, namespace: str | None = None) -> str:
+    return f"{namespace}:{key}" if namespace else key
+
+
 def open_backend(url: str, *, max_entries: int, namespace: str) -> BaseCache | None:
-    """The aiocache backend for `url`, or None when caching is off."""
+    """The aiocache backend for `url`, or None when caching is off. Keys are
+    `<namespace>:<key>` in both."""
     if is_disabled(url):
         return None
     parts = urlsplit(url)
     if parts.scheme == "memory":
         # No I/O to time out, and no task per operation for `asyncio.wait_for`.
-        return BoundedMemoryCache(max_entries, namespace=namespace, timeout=None)
+        return BoundedMemoryCache(max_entries, namespace=namespace, key_builder=_key, timeout=None)
     if parts.scheme in ("redis", "rediss"):
         db = (parts.path or "/0").strip("/").split("/")[0] or "0"
         return RedisCache(
@@ -82,6 +87,7 @@ def open_backend(url: str, *, max_entries: int, namespace: str) -> BaseCache | N
             password=parts.password,
             ssl=parts.scheme == "rediss",
             namespace=namespace,
+            key_builder=_key,
             timeout=OPERATION_TIMEOUT_SECONDS,
         )
     raise ValueError(f"unsupported cache URL scheme {parts.scheme!r}")

@@ -86,7 +86,7 @@ class StripeCache:
         backend = open_backend(
             settings.cache_url,
             max_entries=settings.cache_max_entries,
-            namespace=f"{settings.cache_namespace}:{mode}:",
+            namespace=f"{settings.cache_namespace}:{mode}",
         )
         return cls(settings, backend)
 
@@ -104,7 +104,9 @@ class StripeCache:
         return len(self.backend) if isinstance(self.backend, BoundedMemoryCache) else None
 
     async def aclose(self) -> None:
-        if self.backend is not None:
+        if self._redis is not None:
+            await self._redis.aclose()  # (aiocache's close() calls a deprecated one)
+        elif self.backend is not None:
             await self.backend.close()
 
     async def clear(self) -> None:
@@ -114,7 +116,7 @@ class StripeCache:
         if self._redis is None:
             await self.backend.clear()
             return
-        pattern = f"{self.backend.namespace}*"
+        pattern = f"{self.backend.namespace}:*"
         batch: list[Any] = []
         async for key in self._redis.scan_iter(match=pattern, count=1000):
             batch.append(key)
@@ -174,7 +176,7 @@ class StripeCache:
         try:
             if self._redis is not None:
                 if keys:
-                    await self._redis.delete(*(self.backend.build_key(k) for k in keys))
+                    await self._redis.delete(*(self._raw_key(k) for k in keys))
             else:
                 for key in keys:
                     await self.backend.delete(key)
@@ -286,8 +288,12 @@ class StripeCache:
         return fetched
 
     def _lock_key(self, kind: Kind[V], suffix: str) -> str:
+        return self._raw_key(f"lock:{kind.key(suffix)}")
+
+    def _raw_key(self, key: str) -> str:
+        """The key as the backend stores it (with the namespace)."""
         assert self.backend is not None
-        return str(self.backend.build_key(f"lock:{kind.key(suffix)}"))
+        return str(self.backend.build_key(key, namespace=self.backend.namespace))
 
     async def _lock(self, kind: Kind[V], suffixes: list[str]) -> tuple[list[str], list[str]]:
         """Take the cross-process lock of each key: (keys locked here, keys locked elsewhere)."""

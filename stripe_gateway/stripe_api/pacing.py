@@ -7,9 +7,9 @@ waits for its slot instead of failing.
 
 The rule is a sliding window log: a request may start once fewer than N requests started
 in the last W seconds (N = the rate rounded down, W = 1 s; rates under 1/s use N = 1 and
-W = 1/rate). So any one-second window holds at most N requests, however they bunch, and a
-wave of up to N requests goes out at once. Slots are handed out in arrival order. A search
-request takes a slot in both windows.
+W = 1/rate; W has a 20 ms guard on top). So any one-second window holds at most N
+requests, however they bunch, and a wave of up to N requests goes out at once. Slots are
+handed out in arrival order. A search request takes a slot in both windows.
 
 With `CACHE_URL=redis://...` the windows live in Redis (a Lua script takes a slot
 atomically, on Redis's clock), so every process of the gateway shares the limits. A
@@ -41,11 +41,16 @@ class Pacer(Protocol):
     async def aclose(self) -> None: ...
 
 
+# Added to each window: a request sent a little after its slot (a busy event loop, a timer
+# firing late) must not bunch up with the next window's first ones.
+WINDOW_GUARD_SECONDS = 0.02
+
+
 def window_of(rate: float) -> tuple[int, float]:
     """(N, W): at most N requests start in any W seconds, for `rate` requests/s."""
     if rate >= 1:
-        return math.floor(rate), 1.0
-    return 1, 1.0 / rate
+        return math.floor(rate), 1.0 + WINDOW_GUARD_SECONDS
+    return 1, 1.0 / rate + WINDOW_GUARD_SECONDS
 
 
 class _Window:
@@ -162,7 +167,7 @@ def pacer_for(settings: Settings) -> Pacer:
     rate, search_rate = settings.stripe_rate_limits
     if settings.cache_url.startswith(("redis://", "rediss://")):
         mode = "live" if settings.stripe_livemode else "test"
-        namespace = f"{settings.cache_namespace}:{mode}:"
+        namespace = f"{settings.cache_namespace}:{mode}:"  # the cache's keys' prefix
         return RedisPacer(settings.cache_url, rate, search_rate, namespace)
     return LocalPacer(rate, search_rate)
 

@@ -1,0 +1,108 @@
+"""The client-side pacer: no window of W seconds holds more than N request starts, a
+search takes a slot in both windows, and with Redis every process shares the windows."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+
+import pytest
+
+from stripe_gateway.config import load_settings
+from stripe_gateway.stripe_api.pacing import LocalPacer, RedisPacer, pacer_for, window_of
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def most_in_window(starts: list[float], length: float) -> int:
+    starts = sorted(starts)
+    best, lo = 0, 0
+    for hi, start in enumerate(starts):
+        while start - starts[lo] >= length - 1e-9:
+            lo += 1
+        best = max(best, hi - lo + 1)
+    return best
+
+
+def test_window_of_rates() -> None:
+    assert window_of(90) == (90, 1.02)
+    assert window_of(22.5) == (22, 1.02)
+    assert window_of(0.5) == (1, 2.02)
+
+
+def test_a_burst_up_to_the_limit_goes_at_once_then_requests_wait() -> None:
+    clock = Clock()
+    pacer = LocalPacer(10, 5, clock=clock)
+    delays = [pacer.reserve(search=False) for _ in range(25)]
+    assert delays[:10] == [0.0] * 10
+    assert delays[10:20] == pytest.approx([1.02] * 10)
+    assert delays[20:] == pytest.approx([2.04] * 5)
+    starts = [clock.now + d for d in delays]
+    assert most_in_window(starts, 1.0) == 10
+
+
+def test_searches_count_in_both_windows() -> None:
+    clock = Clock()
+    pacer = LocalPacer(10, 3, clock=clock)
+    starts = []
+    for i in range(12):
+        starts.append((i % 2 == 0, clock.now + pacer.reserve(search=i % 2 == 0)))
+        clock.now += 0.01
+    searches = [t for is_search, t in starts if is_search]
+    assert most_in_window(searches, 1.0) <= 3
+    assert most_in_window([t for _, t in starts], 1.0) <= 10
+
+
+def test_defaults_follow_the_key_mode() -> None:
+    live = load_settings(stripe_api_key="rk_live_x")
+    test = load_settings(stripe_api_key="rk_test_x")
+    assert live.stripe_rate_limits == (90.0, 18.0)
+    assert test.stripe_rate_limits == (22.5, 18.0)
+    custom = load_settings(stripe_api_key="rk_test_x", stripe_max_rps=5, stripe_search_max_rps=2)
+    assert custom.stripe_rate_limits == (5.0, 2.0)
+    assert isinstance(pacer_for(test), LocalPacer)
+
+
+async def test_processes_sharing_redis_share_the_limit(redis_url: str) -> None:
+    settings = load_settings(
+        stripe_api_key="rk_test_x",
+        cache_url=redis_url,
+        cache_namespace=f"pace-{uuid.uuid4().hex[:8]}",
+        stripe_max_rps=4,
+        stripe_search_max_rps=2,
+    )
+    pacers = [pacer_for(settings), pacer_for(settings)]
+    assert all(isinstance(p, RedisPacer) for p in pacers)
+    starts: list[float] = []
+    search_starts: list[float] = []
+
+    async def one(pacer: RedisPacer | LocalPacer, search: bool) -> None:
+        await pacer.wait(search)
+        (search_starts if search else starts).append(time.monotonic())
+
+    began = time.monotonic()
+    await asyncio.gather(*(one(pacers[i % 2], i % 3 == 0) for i in range(10)))
+    everything = starts + search_starts
+    # 10 requests at 4 per second: the last waits two windows, whichever process asked.
+    assert time.monotonic() - began >= 1.9
+    assert most_in_window(everything, 1.0) <= 4 + 1  # +1: local clocks vs Redis's clock
+    assert most_in_window(search_starts, 1.0) <= 2 + 1
+    for pacer in pacers:
+        await pacer.aclose()
+
+
+@pytest.mark.parametrize("search", [False, True])
+async def test_redis_failure_falls_back_to_local_pacing(search: bool) -> None:
+    pacer = RedisPacer("redis://127.0.0.1:1/0", 2, 1, "nowhere:")
+    began = time.monotonic()
+    for _ in range(3):
+        await pacer.wait(search)
+    assert time.monotonic() - began >= (2.0 if search else 1.0)
+    await pacer.aclose()
