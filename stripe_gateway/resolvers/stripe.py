@@ -40,8 +40,11 @@ async def charges(
 async def subscriptions(
     context: GatewayContext, customer: Customer, include_ended: bool
 ) -> list[Subscription]:
-    """A customer's subscriptions, newest first; ended ones only when asked for."""
-    if customer.subscriptions is not None and not include_ended:
+    """A customer's subscriptions, newest first; ended ones only when asked for.
+
+    The current ones usually came expanded with the customer (no request). The naive
+    baseline (`STRIPE_BATCHING_ENABLED=false`) asks for every nested list on its own."""
+    if customer.subscriptions is not None and not include_ended and context.loaders.batching:
         found = list(customer.subscriptions)
     else:
         found = await context.loaders.subscriptions.load(customer.id)

@@ -92,7 +92,7 @@ class StripeLoaders:
         self._reader = reader
         self._cache = cache or StripeCache(reader.settings, None)
         self._search_enabled = search_enabled
-        self._batching = batching
+        self.batching = self._batching = batching
         # Naive baseline: one key per batch, one clause per search.
         self._clauses = search_query.MAX_CLAUSES if batching else 1
         self._ids_per_list = PAGE_LIMIT if batching else 1

@@ -7,13 +7,15 @@ waits for its slot instead of failing.
 
 The rule is a sliding window log: a request may start once fewer than N requests started
 in the last W seconds (N = the rate rounded down, W = 1 s; rates under 1/s use N = 1 and
-W = 1/rate; W has a 20 ms guard on top). So any one-second window holds at most N
-requests, however they bunch, and a wave of up to N requests goes out at once. Slots are
-handed out in arrival order. A search request takes a slot in both windows.
+W = 1/rate; W has a 50 ms guard on top). So any one-second window holds at most N
+requests, and a wave of up to N requests goes out at once. The window records when each
+request was let go (not a slot reserved in advance), so a request that leaves late cannot
+crowd the next window. Waiting requests queue in arrival order (one lock per process); a
+search request needs room in both windows.
 
-With `CACHE_URL=redis://...` the windows live in Redis (a Lua script takes a slot
+With `CACHE_URL=redis://...` the windows live in Redis (a Lua script checks and records
 atomically, on Redis's clock), so every process of the gateway shares the limits. A
-Redis failure falls back to this process's own windows, which are never looser.
+Redis failure falls back to this process's own windows.
 
 Why not the `limits` package: its strategies answer "allowed or not" for a hit now, not
 "when is my slot", so waiting in order would mean polling; the script below is small.
@@ -41,9 +43,9 @@ class Pacer(Protocol):
     async def aclose(self) -> None: ...
 
 
-# Added to each window: a request sent a little after its slot (a busy event loop, a timer
-# firing late) must not bunch up with the next window's first ones.
-WINDOW_GUARD_SECONDS = 0.02
+# Added to each window: a request that reaches Stripe a little after it was let go (a new
+# connection, a busy event loop) must not bunch up with the next window's first ones.
+WINDOW_GUARD_SECONDS = 0.05
 
 
 def window_of(rate: float) -> tuple[int, float]:
@@ -54,14 +56,14 @@ def window_of(rate: float) -> tuple[int, float]:
 
 
 class _Window:
-    """The start times of the last N requests (in order)."""
+    """When the last N requests were let go (in order)."""
 
     def __init__(self, rate: float) -> None:
         self.size, self.length = window_of(rate)
         self.starts: deque[float] = deque(maxlen=self.size)
 
     def earliest(self) -> float:
-        """The earliest time the next request may start (given the ones before it)."""
+        """The earliest time the next request may start."""
         if len(self.starts) < self.size:
             return 0.0
         return self.starts[0] + self.length
@@ -75,56 +77,53 @@ class LocalPacer:
     ) -> None:
         self._overall = _Window(rate)
         self._search = _Window(search_rate)
-        self._last = 0.0
         self._clock = clock
+        self._queue = asyncio.Lock()
 
-    def reserve(self, search: bool) -> float:
-        """Take the next slot; return how long to wait for it (seconds)."""
+    def try_start(self, search: bool) -> float:
+        """Let a request go now (0.0, and record it), or say how long until it may."""
         now: float = self._clock()
         windows = (self._overall, self._search) if search else (self._overall,)
-        slot = max(now, self._last, *(w.earliest() for w in windows))
+        allowed = max(w.earliest() for w in windows)
+        if allowed > now:
+            return allowed - now
         for window in windows:
-            window.starts.append(slot)
-        self._last = slot
-        return slot - now
+            window.starts.append(now)
+        return 0.0
 
     async def wait(self, search: bool) -> None:
-        delay = self.reserve(search)
-        if delay > 0:
-            await asyncio.sleep(delay)
+        async with self._queue:
+            while (delay := self.try_start(search)) > 0:
+                await asyncio.sleep(delay)
 
     async def aclose(self) -> None:
         return None
 
 
-# KEYS: the slot list of each window (the overall one first), then the "last slot" key.
-# ARGV: now is Redis's clock; per window N and W in microseconds.
-# Returns how many microseconds to wait.
-_RESERVE = """
+# KEYS: the start list of each window (the overall one first). ARGV: per window N and W
+# (microseconds). Returns 0 when the request may go now (and records it), else how many
+# microseconds until it may. The clock is Redis's, shared by every process.
+_TRY_START = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local windows = #KEYS - 1
-local slot = math.max(now, tonumber(redis.call('GET', KEYS[#KEYS]) or '0'))
-for i = 1, windows do
+local allowed = now
+for i = 1, #KEYS do
   local size = tonumber(ARGV[2 * i - 1])
-  local length = tonumber(ARGV[2 * i])
   if redis.call('LLEN', KEYS[i]) >= size then
     local oldest = tonumber(redis.call('LINDEX', KEYS[i], -size))
-    slot = math.max(slot, oldest + length)
+    allowed = math.max(allowed, oldest + tonumber(ARGV[2 * i]))
   end
 end
-local keep = 0
-for i = 1, windows do
-  local size = tonumber(ARGV[2 * i - 1])
-  local length = tonumber(ARGV[2 * i])
-  redis.call('RPUSH', KEYS[i], string.format('%d', slot))
-  redis.call('LTRIM', KEYS[i], -size, -1)
-  local ttl = math.ceil((slot - now + length) / 1000) + 1000
-  redis.call('PEXPIRE', KEYS[i], ttl)
-  keep = math.max(keep, ttl)
+if allowed > now then
+  return allowed - now
 end
-redis.call('SET', KEYS[#KEYS], string.format('%d', slot), 'PX', keep)
-return slot - now
+for i = 1, #KEYS do
+  local size = tonumber(ARGV[2 * i - 1])
+  redis.call('RPUSH', KEYS[i], string.format('%d', now))
+  redis.call('LTRIM', KEYS[i], -size, -1)
+  redis.call('PEXPIRE', KEYS[i], math.ceil(tonumber(ARGV[2 * i]) / 1000) + 1000)
+end
+return 0
 """
 
 
@@ -135,28 +134,32 @@ class RedisPacer:
         import redis.asyncio as redis_asyncio
 
         self._redis: Any = redis_asyncio.Redis.from_url(redis_url, socket_timeout=2.0)
-        self._script = self._redis.register_script(_RESERVE)
+        self._script = self._redis.register_script(_TRY_START)
         self._local = LocalPacer(rate, search_rate)
+        self._queue = asyncio.Lock()
+        self._warned = float("-inf")
         prefix = f"{namespace}pace:"
-        self._keys = {
-            False: [f"{prefix}all", f"{prefix}last"],
-            True: [f"{prefix}all", f"{prefix}search", f"{prefix}last"],
-        }
         overall, search = window_of(rate), window_of(search_rate)
+        self._keys = {False: [f"{prefix}all"], True: [f"{prefix}all", f"{prefix}search"]}
         self._args = {
             False: [overall[0], int(overall[1] * 1e6)],
             True: [overall[0], int(overall[1] * 1e6), search[0], int(search[1] * 1e6)],
         }
 
     async def wait(self, search: bool) -> None:
-        try:
-            micros = await self._script(keys=self._keys[search], args=self._args[search])
-            delay = int(micros) / 1e6
-        except Exception:
-            logger.warning("shared pacing via Redis failed; pacing this process alone")
-            delay = self._local.reserve(search)
-        if delay > 0:
-            await asyncio.sleep(delay)
+        async with self._queue:  # only the head of this process's queue asks Redis
+            while True:
+                try:
+                    micros = await self._script(keys=self._keys[search], args=self._args[search])
+                    delay = int(micros) / 1e6
+                except Exception:
+                    if time.monotonic() - self._warned > 60:
+                        self._warned = time.monotonic()
+                        logger.warning("shared pacing via Redis failed; pacing this process alone")
+                    delay = self._local.try_start(search)
+                if delay <= 0:
+                    return
+                await asyncio.sleep(delay)
 
     async def aclose(self) -> None:
         await self._redis.aclose()
