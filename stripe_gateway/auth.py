@@ -200,9 +200,16 @@ class Authenticator:
         return Principal("jwt", subject if isinstance(subject, str) else "jwt")
 
 
+def route_path(scope: Scope) -> str:
+    """The path the router matches: without the root path a proxy mounts the app under."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return (path[len(root) :] or "/") if root and path.startswith(root) else path
+
+
 def _is_graphiql_page(scope: Scope) -> bool:
     """The request Strawberry answers with the GraphiQL page (same test as its view)."""
-    if scope["method"] != "GET" or scope["path"] != GRAPHQL_PATH:
+    if scope["method"] != "GET" or route_path(scope) != GRAPHQL_PATH:
         return False
     if QueryParams(scope.get("query_string", b"")).get("query") is not None:
         return False
@@ -240,7 +247,7 @@ class AuthMiddleware:
         if scope["type"] not in ("http", "websocket") or not self.enabled:
             await self.app(scope, receive, send)
             return
-        path: str = scope["path"]
+        path = route_path(scope)
         if scope["type"] == "http" and (
             path in OPEN_PATHS
             or (self.open_prefixes and path.startswith(self.open_prefixes))

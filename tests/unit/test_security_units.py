@@ -283,3 +283,42 @@ def test_processor_dedupes_ignores_other_mode_and_older_snapshots() -> None:
     outcomes, calls = asyncio.run(run_events([newer, newer, older, live, deleted, resurrect]))
     assert outcomes == ["queued", "duplicate", "queued", "ignored", "queued", "queued"]
     assert calls == [("remember", "cus_a:new"), ("forget", "cus_a")]
+
+
+# The middleware behind a proxy that mounts the app under a root path
+
+
+def test_auth_middleware_under_a_root_path() -> None:
+    from stripe_gateway.auth import AuthMiddleware
+
+    reached: list[str] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        reached.append(scope["path"])
+
+    async def call(path: str, authorization: str | None = None) -> int | None:
+        headers = [(b"authorization", authorization.encode())] if authorization else []
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": path,
+            "root_path": "/api",
+            "query_string": b"",
+            "headers": headers,
+        }
+        sent: list[dict[str, Any]] = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        await AuthMiddleware(app, Authenticator(("t" * 30,)))(scope, receive, send)
+        return sent[0]["status"] if sent else None
+
+    assert asyncio.run(call("/api/healthz")) is None
+    assert asyncio.run(call("/api/graphql")) == 401
+    assert asyncio.run(call("/api/graphql", "Bearer " + "t" * 30)) is None
+    assert asyncio.run(call("/healthz/x")) == 401
+    assert reached == ["/api/healthz", "/api/graphql"]
