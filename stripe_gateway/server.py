@@ -1,4 +1,5 @@
-"""The Starlette app: /graphql, /healthz, /readyz; services opened and closed in the lifespan."""
+"""The Starlette app: /graphql, /healthz, /readyz, /webhooks/stripe behind the security
+middleware (CORS, authentication, body limit); services opened and closed in the lifespan."""
 
 from __future__ import annotations
 
