@@ -60,11 +60,13 @@ def render_subscription(store: Store, sub: dict[str, Any]) -> dict[str, Any]:
 
 def current_subscriptions(store: Store, customer_id: str) -> list[dict[str, Any]]:
     """A customer's subscriptions that have not ended, newest first, stored form."""
-    return [
-        sub
-        for sub in store.all("subscription")
-        if sub.get("customer") == customer_id and sub.get("status") not in ENDED_STATUSES
-    ]
+    found = store.select(
+        "subscription",
+        lambda e: (
+            e.obj.get("customer") == customer_id and e.obj.get("status") not in ENDED_STATUSES
+        ),
+    )
+    return [entry.obj for entry in found]
 
 
 def subscriptions_envelope(store: Store, customer_id: str) -> dict[str, Any]:
