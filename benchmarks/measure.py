@@ -32,7 +32,7 @@ def max_in_window(requests: Sequence[dict[str, Any]], seconds: float = 1.0) -> i
 
 def mean_rate(requests: Sequence[dict[str, Any]]) -> float:
     """Requests per second from the first start to the last start (0 for fewer than 2)."""
-    starts = sorted(r["started_at"] for r in requests)
+    starts: list[float] = sorted(r["started_at"] for r in requests)
     if len(starts) < 2 or starts[-1] == starts[0]:
         return 0.0
     return (len(starts) - 1) / (starts[-1] - starts[0])
