@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     repeats = 3 if args.quick else args.repeats
     crowd_size = 200
     # Cold sets for: gateway one/fifty, naive fifty, two-process scenario (sequential + together).
-    redis_sets = 2 if args.quick else 4
+    redis_sets = 2 if args.quick else 6
     dataset = bench_data.build(
         fifty_sets=repeats + redis_sets + 1, singles=repeats + 1, crowd=crowd_size
     )

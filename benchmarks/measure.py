@@ -8,15 +8,15 @@ from typing import Any
 
 
 def waves(requests: Sequence[dict[str, Any]]) -> int:
-    """Sequential waves: groups of requests that overlap in time. A request that starts
-    after every request before it has finished begins a new wave."""
+    """Sequential waves: the longest chain of requests each of which started after the one
+    before it had finished, i.e. the round trips that had to happen one after another.
+    (Requests of different dependency levels may overlap in time; they still count.)"""
     spans = sorted((r["started_at"], r["finished_at"] or r["started_at"]) for r in requests)
-    count, end = 0, float("-inf")
-    for start, finish in spans:
-        if start > end:
-            count += 1
-        end = max(end, finish)
-    return count
+    depth: list[int] = []
+    for i, (start, _) in enumerate(spans):
+        before = [depth[j] for j in range(i) if spans[j][1] <= start]
+        depth.append(1 + max(before, default=0))
+    return max(depth, default=0)
 
 
 def max_in_window(requests: Sequence[dict[str, Any]], seconds: float = 1.0) -> int:

@@ -119,6 +119,9 @@ class StripeLoaders:
 
     async def _load_customers(self, ids: list[str]) -> list[Customer | BaseException | None]:
         async def fetch(missing: list[str]) -> dict[str, Customer | BaseException | None]:
+            # Let the same tick's email searches go out first: they are on the longer path
+            # (a miss leads to a domain search, a hit to charges), retrieves are leaves.
+            await asyncio.sleep(0)
             return await _each(self._reader.customer, missing)
 
         found = await self._cache.load(codec.CUSTOMER, ids, fetch)
