@@ -10,7 +10,7 @@ in the last W seconds (N = the rate rounded down, W = 1 s; rates under 1/s use N
 W = 1/rate; W has a 50 ms guard on top). So any one-second window holds at most N
 requests, and a wave of up to N requests goes out at once. The window records when each
 request was let go (not a slot reserved in advance), so a request that leaves late cannot
-crowd the next window. Waiting requests queue in arrival order (one lock per process); a
+crowd the next window. Waiting requests queue in arrival order in each process; a
 search request needs room in both windows.
 
 With `CACHE_URL=redis://...` the windows live in Redis (a Lua script checks and records
@@ -101,34 +101,63 @@ class LocalPacer:
 
 
 # KEYS: the start list of each window (the overall one first). ARGV: per window N and W
-# (microseconds). Returns 0 when the request may go now (and records it), else how many
-# microseconds until it may. The clock is Redis's, shared by every process.
+# (microseconds), then how many requests want to go. Lets go as many as there is room for
+# now in every window (recording them) and returns {how many, 0}; when none, {0, how many
+# microseconds until one may}. The clock is Redis's, shared by every process.
 _TRY_START = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local allowed = now
-for i = 1, #KEYS do
+local windows = #KEYS
+local granted = tonumber(ARGV[2 * windows + 1])
+local wait = 0
+for i = 1, windows do
   local size = tonumber(ARGV[2 * i - 1])
-  if redis.call('LLEN', KEYS[i]) >= size then
-    local oldest = tonumber(redis.call('LINDEX', KEYS[i], -size))
-    allowed = math.max(allowed, oldest + tonumber(ARGV[2 * i]))
+  local length = tonumber(ARGV[2 * i])
+  local len = redis.call('LLEN', KEYS[i])
+  local room = 0
+  for k = 1, granted do
+    -- the k-th request let go now must find the entry `size` places back old enough
+    local index = len - size + k - 1
+    if index < 0 then
+      room = k
+    elseif index >= len then
+      break
+    else
+      local start = tonumber(redis.call('LINDEX', KEYS[i], index))
+      if start + length <= now then
+        room = k
+      else
+        if k == 1 then wait = math.max(wait, start + length - now) end
+        break
+      end
+    end
   end
+  granted = math.min(granted, room)
 end
-if allowed > now then
-  return allowed - now
+if granted == 0 then
+  return {0, wait}
 end
-for i = 1, #KEYS do
+for i = 1, windows do
   local size = tonumber(ARGV[2 * i - 1])
-  redis.call('RPUSH', KEYS[i], string.format('%d', now))
+  for k = 1, granted do
+    redis.call('RPUSH', KEYS[i], string.format('%d', now))
+  end
   redis.call('LTRIM', KEYS[i], -size, -1)
   redis.call('PEXPIRE', KEYS[i], math.ceil(tonumber(ARGV[2 * i]) / 1000) + 1000)
 end
-return 0
+return {granted, 0}
 """
+
+# Waiting requests of one kind let go by one Redis call, at most.
+MAX_GRANT = 25
 
 
 class RedisPacer:
-    """Windows shared by every process that uses the same Redis and namespace."""
+    """Windows shared by every process that uses the same Redis and namespace.
+
+    Requests queue in this process in arrival order; one task asks Redis for room for the
+    requests at the head of the queue (a run of the same kind, searches or not), so a wave
+    of requests costs one Redis round trip, not one each."""
 
     def __init__(self, redis_url: str, rate: float, search_rate: float, namespace: str) -> None:
         import redis.asyncio as redis_asyncio
@@ -136,7 +165,8 @@ class RedisPacer:
         self._redis: Any = redis_asyncio.Redis.from_url(redis_url, socket_timeout=2.0)
         self._script = self._redis.register_script(_TRY_START)
         self._local = LocalPacer(rate, search_rate)
-        self._queue = asyncio.Lock()
+        self._waiting: deque[tuple[bool, asyncio.Future[None]]] = deque()
+        self._drainer: asyncio.Task[None] | None = None
         self._warned = float("-inf")
         prefix = f"{namespace}pace:"
         overall, search = window_of(rate), window_of(search_rate)
@@ -147,21 +177,52 @@ class RedisPacer:
         }
 
     async def wait(self, search: bool) -> None:
-        async with self._queue:  # only the head of this process's queue asks Redis
-            while True:
-                try:
-                    micros = await self._script(keys=self._keys[search], args=self._args[search])
-                    delay = int(micros) / 1e6
-                except Exception:
-                    if time.monotonic() - self._warned > 60:
-                        self._warned = time.monotonic()
-                        logger.warning("shared pacing via Redis failed; pacing this process alone")
-                    delay = self._local.try_start(search)
-                if delay <= 0:
-                    return
+        ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((search, ready))
+        if self._drainer is None or self._drainer.done():
+            self._drainer = asyncio.create_task(self._drain())
+        await ready
+
+    def _head(self) -> tuple[bool, int]:
+        """The kind of the first live waiter and how many in a row share it."""
+        while self._waiting and self._waiting[0][1].done():  # cancelled while waiting
+            self._waiting.popleft()
+        if not self._waiting:
+            return False, 0
+        search = self._waiting[0][0]
+        run = 0
+        for kind, _ in self._waiting:
+            if kind != search or run == MAX_GRANT:
+                break
+            run += 1
+        return search, run
+
+    async def _drain(self) -> None:
+        while True:
+            search, run = self._head()
+            if not run:
+                return
+            try:
+                granted, micros = await self._script(
+                    keys=self._keys[search], args=[*self._args[search], run]
+                )
+                delay = int(micros) / 1e6
+            except Exception:
+                if time.monotonic() - self._warned > 60:
+                    self._warned = time.monotonic()
+                    logger.warning("shared pacing via Redis failed; pacing this process alone")
+                delay = self._local.try_start(search)
+                granted = 1 if delay <= 0 else 0
+            for _ in range(int(granted)):
+                _, ready = self._waiting.popleft()
+                if not ready.done():
+                    ready.set_result(None)
+            if not granted:
                 await asyncio.sleep(delay)
 
     async def aclose(self) -> None:
+        if self._drainer is not None:
+            self._drainer.cancel()
         await self._redis.aclose()
 
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from typing import Any
 
 import pytest
 
 from stripe_gateway.config import load_settings
-from stripe_gateway.stripe_api.pacing import LocalPacer, RedisPacer, pacer_for, window_of
+from stripe_gateway.stripe_api.pacing import LocalPacer, Pacer, RedisPacer, pacer_for, window_of
 
 
 class Clock:
@@ -109,7 +110,7 @@ async def test_processes_sharing_redis_share_the_limit(redis_url: str) -> None:
     starts: list[float] = []
     search_starts: list[float] = []
 
-    async def one(pacer: RedisPacer | LocalPacer, search: bool) -> None:
+    async def one(pacer: Pacer, search: bool) -> None:
         await pacer.wait(search)
         (search_starts if search else starts).append(time.monotonic())
 
@@ -131,4 +132,28 @@ async def test_redis_failure_falls_back_to_local_pacing(search: bool) -> None:
     for _ in range(3):
         await pacer.wait(search)
     assert time.monotonic() - began >= (2.0 if search else 1.0)
+    await pacer.aclose()
+
+
+async def test_a_wave_costs_one_redis_call_not_one_per_request(redis_url: str) -> None:
+    settings = load_settings(
+        stripe_api_key="rk_live_x",
+        cache_url=redis_url,
+        cache_namespace=f"pace-{uuid.uuid4().hex[:8]}",
+    )
+    pacer = pacer_for(settings)
+    assert isinstance(pacer, RedisPacer)
+    calls = 0
+    script: Any = pacer._script
+
+    async def counting(**kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        return await script(**kwargs)
+
+    pacer._script = counting  # type: ignore[assignment]
+    began = time.monotonic()
+    await asyncio.gather(*(pacer.wait(search=False) for _ in range(20)))
+    assert time.monotonic() - began < 0.5  # 20 of the 90 a second: no waiting
+    assert calls == 1
     await pacer.aclose()
