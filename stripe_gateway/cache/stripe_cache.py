@@ -54,6 +54,9 @@ _RELEASE = (
 )
 
 
+_INTERRUPTED = object()
+
+
 def email_entry(email: str) -> str:
     """The key of an email's search results: searches compare emails case-insensitively."""
     return email.strip().lower()
@@ -228,14 +231,16 @@ class StripeCache:
             finally:
                 for suffix in owned:
                     future = self._inflight.pop(kind.key(suffix))
-                    future.set_result(
-                        fetched.get(suffix, RuntimeError("the lookup was interrupted"))
-                    )
+                    # A fetch cancelled midway (its client went away) leaves the others
+                    # waiting on it to fetch for themselves.
+                    future.set_result(fetched.get(suffix, _INTERRUPTED))
             results.update(fetched)
         retry: list[str] = []
         for suffix, future in joined.items():
             value = await asyncio.shield(future)
-            if isinstance(value, BaseException) or usable is None or usable(suffix, value):
+            if value is _INTERRUPTED:
+                retry.append(suffix)
+            elif isinstance(value, BaseException) or usable is None or usable(suffix, value):
                 results[suffix] = value
             else:
                 retry.append(suffix)
@@ -282,9 +287,12 @@ class StripeCache:
     ) -> dict[str, Outcome]:
         if not suffixes:
             return {}
-        fetched = await _fetch_safely(fetch, suffixes)
-        await self._store_fetched(kind, fetched, on_fetched)
-        await self._unlock(kind, suffixes)
+        try:
+            fetched = await _fetch_safely(fetch, suffixes)
+            await self._store_fetched(kind, fetched, on_fetched)
+        finally:
+            # Also when cancelled midway: other processes must not wait out the lease.
+            await self._unlock(kind, suffixes)
         return fetched
 
     def _lock_key(self, kind: Kind[V], suffix: str) -> str:

@@ -324,3 +324,20 @@ async def test_invalidate_charges_and_subscriptions(cache: StripeCache) -> None:
     assert await cache.get_many(codec.SUBSCRIPTIONS, ["cus_s"]) == {}
     # The customer entry embeds its subscriptions, so it goes too.
     assert await cache.get_many(codec.CUSTOMER, ["cus_s"]) == {}
+
+
+async def test_a_cancelled_fetch_leaves_the_others_to_fetch_themselves(cache: StripeCache) -> None:
+    slow = Counting(lambda k: customer(k), delay=1.0)
+    fast = Counting(lambda k: customer(k))
+    owner = asyncio.ensure_future(cache.load(codec.CUSTOMER, ["cus_c"], slow))
+    await asyncio.sleep(0.05)
+    joiner = asyncio.ensure_future(cache.load(codec.CUSTOMER, ["cus_c"], fast))
+    await asyncio.sleep(0.05)
+    owner.cancel()
+    assert (await joiner)["cus_c"] == customer("cus_c")
+    assert fast.keys == ["cus_c"]
+
+
+def test_an_empty_cache_url_switches_the_cache_off() -> None:
+    assert not StripeCache.open(settings_for("")).enabled
+    assert not StripeCache.open(settings_for("none://")).enabled
