@@ -103,9 +103,7 @@ def start_gateway(fake: FakeStripe, tmp_path_factory: pytest.TempPathFactory) ->
         # Tests that count the Stripe requests of one query must not see lookups cached by
         # other tests: no cross-request cache unless a test asks for one.
         overrides.setdefault("cache_url", "none://")
-        settings = load_settings(
-            stripe_api_key=TEST_KEY, stripe_api_base=fake.url, **overrides
-        )
+        settings = load_settings(stripe_api_key=TEST_KEY, stripe_api_base=fake.url, **overrides)
         token = settings.api_tokens[0] if settings.gateway_auth and settings.api_tokens else None
         with serve_in_thread(create_app(settings)) as url:
             yield Gateway(url, token=token)

@@ -28,7 +28,9 @@ def outcomes(match: dict[str, Any]) -> list[tuple[str, str]]:
     return [(s["method"], s["outcome"]) for s in match["trail"]]
 
 
-def test_customer_id_match_costs_exactly_one_stripe_request(gateway: Gateway, fresh: FakeStripe) -> None:
+def test_customer_id_match_costs_exactly_one_stripe_request(
+    gateway: Gateway, fresh: FakeStripe
+) -> None:
     contact_id = new_id()
     gateway.identify(
         contact_id, email="alpha@alpha.example", customData={"stripeCustomerId": "cus_alpha"}
@@ -45,7 +47,9 @@ def test_customer_id_match_costs_exactly_one_stripe_request(gateway: Gateway, fr
     assert fresh.paths() == ["/v1/customers/cus_alpha"]
 
 
-def test_contact_without_email_or_id_costs_no_stripe_request(gateway: Gateway, fresh: FakeStripe) -> None:
+def test_contact_without_email_or_id_costs_no_stripe_request(
+    gateway: Gateway, fresh: FakeStripe
+) -> None:
     match = match_of(gateway, name="Nobody", customData={"plan": "free"})
     assert match["method"] == "NONE"
     assert match["customer"] is None
@@ -57,7 +61,9 @@ def test_contact_without_email_or_id_costs_no_stripe_request(gateway: Gateway, f
     assert fresh.requests() == []
 
 
-def test_twenty_contacts_sharing_one_email_cost_one_search(gateway: Gateway, fresh: FakeStripe) -> None:
+def test_twenty_contacts_sharing_one_email_cost_one_search(
+    gateway: Gateway, fresh: FakeStripe
+) -> None:
     tag = uuid.uuid4().hex[:8]
     for i in range(20):
         gateway.identify(f"{tag}-{i}", name=f"shared-{tag}", email="dup@dup.example")
@@ -83,7 +89,9 @@ def test_deleted_customer_id_falls_through_to_email(gateway: Gateway, fresh: Fak
     assert "cus_gone" in match["trail"][0]["detail"]
 
 
-def test_unknown_customer_id_falls_through_with_not_found(gateway: Gateway, fresh: FakeStripe) -> None:
+def test_unknown_customer_id_falls_through_with_not_found(
+    gateway: Gateway, fresh: FakeStripe
+) -> None:
     match = match_of(
         gateway, email=" BRAVO.person@bravo.EXAMPLE ", customData={"stripeCustomerId": "cus_nope"}
     )
@@ -91,7 +99,9 @@ def test_unknown_customer_id_falls_through_with_not_found(gateway: Gateway, fres
     assert outcomes(match) == [("CUSTOMER_ID", "NOT_FOUND"), ("EMAIL", "MATCHED")]
 
 
-def test_duplicate_emails_prefer_live_subscription_then_newest(gateway: Gateway, fresh: FakeStripe) -> None:
+def test_duplicate_emails_prefer_live_subscription_then_newest(
+    gateway: Gateway, fresh: FakeStripe
+) -> None:
     match = match_of(gateway, email="dup@dup.example")
     assert match["method"] == "EMAIL"
     assert match["customer"] == {"id": "cus_dup_live"}
@@ -134,7 +144,9 @@ def test_apostrophe_email_matches(gateway: Gateway, fresh: FakeStripe) -> None:
     assert match["customer"] == {"id": "cus_obrien"}
 
 
-def test_hostile_email_matches_nothing_and_reaches_no_stripe(gateway: Gateway, fresh: FakeStripe) -> None:
+def test_hostile_email_matches_nothing_and_reaches_no_stripe(
+    gateway: Gateway, fresh: FakeStripe
+) -> None:
     data = gateway.query(
         "query($c: ContactInput!) { stripeMatch(contact: $c) { method customer { id }"
         " trail { method outcome } } }",
@@ -191,7 +203,7 @@ def test_stripe_failure_is_an_error_not_a_miss(gateway: Gateway, fresh: FakeStri
 def test_stripe_permission_error_names_the_permission(gateway: Gateway, fresh: FakeStripe) -> None:
     fresh.fault(path="/v1/customers/search", status=403)
     response = gateway.post(
-        "{ stripeMatch(contact: {email: \"bravo.person@bravo.example\"}) { customer { id } } }"
+        '{ stripeMatch(contact: {email: "bravo.person@bravo.example"}) { customer { id } } }'
     )
     [error] = response.json()["errors"]
     assert error["extensions"]["code"] == "STRIPE_PERMISSION_DENIED"
@@ -199,7 +211,9 @@ def test_stripe_permission_error_names_the_permission(gateway: Gateway, fresh: F
     assert "rk_test_" not in response.text
 
 
-def test_search_disabled_uses_list_endpoint_and_domain_is_unavailable(start_gateway: Any, fake: FakeStripe) -> None:
+def test_search_disabled_uses_list_endpoint_and_domain_is_unavailable(
+    start_gateway: Any, fake: FakeStripe
+) -> None:
     with start_gateway(stripe_search_enabled=False) as gateway:
         fake.clear()
         match = match_of(gateway, email="Bravo.Person@Bravo.example")
