@@ -54,9 +54,9 @@ class StripeReader:
     async def _call(self, request: Callable[[], Awaitable[T]], *, search: bool = False) -> T:
         attempts = self._settings.stripe_rate_limit_retries + 1
         for attempt in range(attempts):
-            await self.pacer.wait(search)
             try:
-                return await request()
+                async with self.pacer.slot(search):
+                    return await request()
             except stripe.RateLimitError as exc:
                 if attempt + 1 == attempts:
                     raise translate_error(exc) from None
