@@ -19,6 +19,20 @@ from tests.servers import serve_in_thread
 
 DATA = Path(__file__).parent.parent / "data" / "stripe.json"
 TEST_KEY = "rk_test_integration0000secret"
+# Every `extensions.code` the gateway may answer (issue 5's error model).
+ERROR_CODES = frozenset(
+    {
+        "UNAUTHENTICATED",
+        "FORBIDDEN",
+        "BAD_USER_INPUT",
+        "NOT_FOUND",
+        "RATE_LIMITED",
+        "STRIPE_AUTH_FAILED",
+        "STRIPE_PERMISSION_DENIED",
+        "STRIPE_UNAVAILABLE",
+        "INTERNAL",
+    }
+)
 # The bearer token every test gateway accepts (GATEWAY_API_TOKENS) and `Gateway` sends.
 TEST_TOKEN = "test-token-0123456789abcdef0123456789"
 

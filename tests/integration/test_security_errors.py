@@ -12,19 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.integration.conftest import ERROR_CODES as CODES
 from tests.integration.conftest import FakeStripe, Gateway, GatewayFactory
 
-CODES = {
-    "UNAUTHENTICATED",
-    "FORBIDDEN",
-    "BAD_USER_INPUT",
-    "NOT_FOUND",
-    "RATE_LIMITED",
-    "STRIPE_AUTH_FAILED",
-    "STRIPE_PERMISSION_DENIED",
-    "STRIPE_UNAVAILABLE",
-    "INTERNAL",
-}
 MATCH = "query($e: String!) { stripeMatch(contact: {email: $e}) { method customer { id } } }"
 CUSTOMER = """query($id: ID!) { stripeCustomer(id: $id) { id name
   charges(first: 3) { edges { node { id } } } } }"""

@@ -15,19 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.integration.conftest import ERROR_CODES as CODES
 from tests.integration.conftest import FakeStripe, Gateway, GatewayFactory
-
-CODES = {
-    "UNAUTHENTICATED",
-    "FORBIDDEN",
-    "BAD_USER_INPUT",
-    "NOT_FOUND",
-    "RATE_LIMITED",
-    "STRIPE_AUTH_FAILED",
-    "STRIPE_PERMISSION_DENIED",
-    "STRIPE_UNAVAILABLE",
-    "INTERNAL",
-}
 
 
 def headers(gateway: Gateway, **extra: str) -> dict[str, str]:
