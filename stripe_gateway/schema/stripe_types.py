@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Self
 
@@ -38,16 +39,7 @@ class Address:
 
     @classmethod
     def of(cls, a: records.Address | None) -> Address | None:
-        if a is None:
-            return None
-        return cls(
-            line1=a.line1,
-            line2=a.line2,
-            city=a.city,
-            state=a.state,
-            postal_code=a.postal_code,
-            country=a.country,
-        )
+        return None if a is None else cls(**asdict(a))
 
 
 @strawberry.type(description="How a charge was paid: card brand and last four digits, or a type.")
@@ -91,16 +83,7 @@ class Charge:
             created=datetime.fromtimestamp(c.created, UTC),
             failure_message=c.failure_message,
             receipt_url=c.receipt_url,
-            payment_method=PaymentMethodSummary(
-                type=pm.type,
-                brand=pm.brand,
-                last4=pm.last4,
-                exp_month=pm.exp_month,
-                exp_year=pm.exp_year,
-                wallet=pm.wallet,
-            )
-            if pm
-            else None,
+            payment_method=PaymentMethodSummary(**asdict(pm)) if pm else None,
             dashboard_url=dashboard_url(c.livemode, f"payments/{c.id}"),
         )
 
